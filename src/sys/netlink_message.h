@@ -39,6 +39,8 @@ class NetlinkMessage {
 
   void setSequence(uint32_t seq);
   uint32_t sequence() const;
+  void addFlags(uint16_t flags);
+  uint16_t flags() const;
   uint16_t type() const;
   const std::vector<uint8_t>& bytes() const { return buf_; }
 
