@@ -1,0 +1,30 @@
+// NodeConfig: where the node keeps its state and how it sets pods up (all flags of `peapod daemon`).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "network/bridge.h"
+
+namespace peapod::node {
+
+struct NodeConfig {
+  std::string nodeName;                 // spec.nodeName of every pod run here
+  std::filesystem::path dataDir;        // images, database, emptyDir volumes
+  std::filesystem::path runDir;         // per-pod shim sockets and generated /etc files
+  std::filesystem::path logDir;         // <ns>_<name>_<uid>/<container>/<restartCount>.log
+  std::string shimBinary;               // peapod-shim
+  network::BridgeConfig bridge;
+  std::string cgroupParent = "peapod";  // every pod cgroup lives under it, in each controller
+  std::string clusterDomain = "cluster.local";
+  std::vector<std::string> clusterDNS;  // empty: pods use the host's resolv.conf
+  std::chrono::milliseconds restartBackoffBase{10'000};  // kubelet: 10 s doubling ...
+  std::chrono::milliseconds restartBackoffMax{300'000};  // ... up to 5 min
+
+  std::filesystem::path podRunDir(const std::string& uid) const { return runDir / "pods" / uid; }
+  std::filesystem::path podDataDir(const std::string& uid) const { return dataDir / "pods" / uid; }
+};
+
+}  // namespace peapod::node

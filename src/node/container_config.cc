@@ -1,0 +1,102 @@
+#include "node/container_config.h"
+
+#include <charconv>
+
+namespace peapod::node {
+namespace {
+
+void setEnv(std::vector<std::string>& env, const std::string& name, const std::string& value) {
+  std::string entry = name + "=" + value;
+  for (auto& e : env) {
+    if (e.compare(0, name.size() + 1, name + "=") == 0) {
+      e = std::move(entry);
+      return;
+    }
+  }
+  env.push_back(std::move(entry));
+}
+
+bool parseId(const std::string& s, uint32_t& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string podHostname(const api::Pod& pod) {
+  std::string h = pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname;
+  if (h.size() > 63) h.resize(63);  // the kubelet truncates; a hostname is a DNS label
+  while (!h.empty() && (h.back() == '-' || h.back() == '.')) h.pop_back();
+  return h;
+}
+
+Result<std::vector<std::string>> containerArgv(const api::Container& c, const image::ImageConfig& image) {
+  std::vector<std::string> argv;
+  if (!c.command.empty()) {
+    argv = c.command;
+  } else {
+    argv = image.entrypoint;
+  }
+  if (!c.args.empty()) {
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+  } else if (c.command.empty()) {
+    argv.insert(argv.end(), image.cmd.begin(), image.cmd.end());
+  }
+  if (argv.empty()) return Error("no command specified");
+  return argv;
+}
+
+std::vector<std::string> containerEnv(const api::Container& c, const image::ImageConfig& image,
+                                      const std::string& hostname) {
+  std::vector<std::string> env;
+  for (const auto& e : image.env) {
+    size_t eq = e.find('=');
+    if (eq != std::string::npos) setEnv(env, e.substr(0, eq), e.substr(eq + 1));
+  }
+  bool hasPath = false;
+  for (const auto& e : env) hasPath = hasPath || e.rfind("PATH=", 0) == 0;
+  if (!hasPath) setEnv(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  setEnv(env, "HOSTNAME", hostname);
+  for (const auto& e : c.env) setEnv(env, e.name, e.value);
+  return env;
+}
+
+Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api::Container& c,
+                                                 const image::Image& image, const PodPaths& paths,
+                                                 const std::string& logPath) {
+  runtime::ContainerSpec spec;
+  spec.name = c.name;
+  spec.rootfsLayers = image.layerDirs;
+  PEAPOD_ASSIGN_OR_RETURN(spec.args, containerArgv(c, image.config));
+  spec.env = containerEnv(c, image.config, podHostname(pod));
+  spec.workingDir = !c.workingDir.empty() ? c.workingDir
+                    : !image.config.workingDir.empty() ? image.config.workingDir
+                                                       : "/";
+  if (!image.config.user.empty()) {
+    // Numeric "uid[:gid]" only for now; names need the image's /etc/passwd.
+    std::string user = image.config.user, group;
+    if (size_t colon = user.find(':'); colon != std::string::npos) {
+      group = user.substr(colon + 1);
+      user.resize(colon);
+    }
+    if (!parseId(user, spec.uid) || (!group.empty() && !parseId(group, spec.gid))) {
+      return Error("image user \"" + image.config.user + "\" is not numeric (user names are not supported yet)");
+    }
+  }
+  bool mountsHosts = false;
+  for (const auto& m : c.volumeMounts) {
+    auto it = paths.volumes.find(m.name);
+    if (it == paths.volumes.end()) return Error("volume \"" + m.name + "\" is not prepared");
+    std::string source = it->second;
+    if (!m.subPath.empty()) source += "/" + m.subPath;
+    spec.mounts.push_back({source, m.mountPath, m.readOnly});
+    mountsHosts = mountsHosts || m.mountPath == "/etc/hosts";
+  }
+  if (!paths.etcHosts.empty() && !mountsHosts) spec.mounts.push_back({paths.etcHosts, "/etc/hosts", false});
+  if (!paths.etcHostname.empty()) spec.mounts.push_back({paths.etcHostname, "/etc/hostname", false});
+  if (!paths.resolvConf.empty()) spec.mounts.push_back({paths.resolvConf, "/etc/resolv.conf", false});
+  spec.logPath = logPath;
+  return spec;
+}
+
+}  // namespace peapod::node

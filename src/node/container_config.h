@@ -1,0 +1,39 @@
+// What the kubelet's generateContainerConfig does: turns a Pod's container plus its image into
+// the runtime's ContainerSpec (argv, env, working dir, user, mounts). Pure: no I/O.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/types.h"
+#include "base/result.h"
+#include "image/image.h"
+#include "runtime/spec.h"
+
+namespace peapod::node {
+
+// Host paths the sandbox prepared for one pod.
+struct PodPaths {
+  std::map<std::string, std::string> volumes;  // volume name -> host directory or file
+  std::string etcHosts, etcHostname, resolvConf;  // generated files ("" = don't mount)
+};
+
+// argv by the Kubernetes rules: command replaces the image Entrypoint (and drops its Cmd); args
+// replace Cmd. Error when nothing is left to run.
+Result<std::vector<std::string>> containerArgv(const api::Container& c, const image::ImageConfig& image);
+
+// Environment: the image's Env, then HOSTNAME, then the container's env; a later name replaces an
+// earlier one in place (the order the runtimes and the kubelet produce).
+std::vector<std::string> containerEnv(const api::Container& c, const image::ImageConfig& image,
+                                      const std::string& hostname);
+
+// The full spec; `logPath` is where the shim writes this run's log.
+Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api::Container& c,
+                                                 const image::Image& image, const PodPaths& paths,
+                                                 const std::string& logPath);
+
+// The pod's hostname: spec.hostname or the pod name, truncated to 63 characters.
+std::string podHostname(const api::Pod& pod);
+
+}  // namespace peapod::node

@@ -1,0 +1,91 @@
+#include "node/container_config.h"
+
+#include <gtest/gtest.h>
+
+namespace peapod::node {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+struct ArgvCase {
+  Strings command, args, entrypoint, cmd, want;
+};
+
+TEST(ContainerArgv, KubernetesRules) {
+  // https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#notes
+  std::vector<ArgvCase> cases = {
+      {{}, {}, {"/ep"}, {"c1"}, {"/ep", "c1"}},
+      {{"/cmd"}, {}, {"/ep"}, {"c1"}, {"/cmd"}},
+      {{}, {"a1"}, {"/ep"}, {"c1"}, {"/ep", "a1"}},
+      {{"/cmd"}, {"a1"}, {"/ep"}, {"c1"}, {"/cmd", "a1"}},
+      {{}, {}, {}, {"sh"}, {"sh"}},
+      {{}, {"sh", "-c", "x"}, {}, {"sh"}, {"sh", "-c", "x"}},
+  };
+  for (const auto& tc : cases) {
+    api::Container c;
+    c.command = tc.command;
+    c.args = tc.args;
+    image::ImageConfig img;
+    img.entrypoint = tc.entrypoint;
+    img.cmd = tc.cmd;
+    auto argv = containerArgv(c, img);
+    ASSERT_TRUE(argv.ok());
+    EXPECT_EQ(*argv, tc.want);
+  }
+}
+
+TEST(ContainerArgv, NothingToRunIsAnError) {
+  auto argv = containerArgv(api::Container{}, image::ImageConfig{});
+  ASSERT_FALSE(argv.ok());
+  EXPECT_EQ(argv.error().message(), "no command specified");
+}
+
+TEST(ContainerEnv, ImageThenHostnameThenContainerOverrides) {
+  api::Container c;
+  c.env = {{"FOO", "pod"}, {"NEW", "1"}};
+  image::ImageConfig img;
+  img.env = {"PATH=/bin", "FOO=image"};
+  EXPECT_EQ(containerEnv(c, img, "web"), (Strings{"PATH=/bin", "FOO=pod", "HOSTNAME=web", "NEW=1"}));
+}
+
+TEST(ContainerEnv, DefaultPathWhenImageHasNone) {
+  auto env = containerEnv(api::Container{}, image::ImageConfig{}, "h");
+  ASSERT_FALSE(env.empty());
+  EXPECT_EQ(env[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
+TEST(MakeContainerSpec, MountsVolumesSubPathsAndEtcFiles) {
+  api::Pod pod;
+  pod.metadata.name = "p";
+  api::Container c;
+  c.name = "app";
+  c.command = {"sleep", "1"};
+  c.volumeMounts = {{"data", false, "/data", ""}, {"cfg", true, "/etc/app.conf", "app.conf"}};
+  image::Image img;
+  img.layerDirs = {"/l/base", "/l/top"};
+  img.config.workingDir = "/srv";
+  PodPaths paths;
+  paths.volumes = {{"data", "/v/data"}, {"cfg", "/v/cfg"}};
+  paths.etcHosts = "/r/hosts";
+  paths.etcHostname = "/r/hostname";
+  auto spec = makeContainerSpec(pod, c, img, paths, "/log/0.log");
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  EXPECT_EQ(spec->workingDir, "/srv");
+  EXPECT_EQ(spec->rootfsLayers, img.layerDirs);
+  ASSERT_EQ(spec->mounts.size(), 4u);
+  EXPECT_EQ(spec->mounts[1].source, "/v/cfg/app.conf");
+  EXPECT_TRUE(spec->mounts[1].readOnly);
+  EXPECT_EQ(spec->mounts[2].target, "/etc/hosts");
+  EXPECT_EQ(spec->mounts[3].target, "/etc/hostname");
+}
+
+TEST(PodHostname, SpecHostnameOrTruncatedName) {
+  api::Pod pod;
+  pod.metadata.name = std::string(70, 'a');
+  EXPECT_EQ(podHostname(pod).size(), 63u);
+  pod.spec.hostname = "h1";
+  EXPECT_EQ(podHostname(pod), "h1");
+}
+
+}  // namespace
+}  // namespace peapod::node

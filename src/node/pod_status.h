@@ -1,0 +1,30 @@
+// The kubelet's status rules as pure functions: pod phase, conditions, restart decisions, back-off.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/types.h"
+
+namespace peapod::node {
+
+// status.phase from the containers' states, as the kubelet's getPhase computes it.
+std::string podPhase(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& statuses);
+
+// Whether a container that exited with `exitCode` is started again under `restartPolicy`.
+bool shouldRestart(const std::string& restartPolicy, int exitCode);
+
+// The wait before restart number `restartCount` + 1: none for the first restart, then base,
+// doubling up to max (the kubelet's CrashLoopBackOff).
+std::chrono::milliseconds restartDelay(int restartCount, std::chrono::milliseconds base,
+                                       std::chrono::milliseconds max);
+
+// Sets condition `type` to "True"/"False"; lastTransitionTime moves only when the status changes.
+void setCondition(api::PodStatus& status, const std::string& type, bool value, const std::string& now,
+                  const std::string& reason = "");
+
+// The terminated reason the kubelet reports: "Completed" for exit 0, else "Error".
+std::string terminatedReason(int exitCode, int signal);
+
+}  // namespace peapod::node
