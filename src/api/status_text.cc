@@ -13,11 +13,12 @@ bool conditionTrue(const PodStatus& s, std::string_view type) {
   return false;
 }
 
-// Tracks the newest lastState.terminated.finishedAt seen.
-void noteLastRestart(const ContainerStatus& c, std::optional<WallTime>& last) {
+// Tracks the newest lastState.terminated.finishedAt seen; kNoTime (Go's zero time) until then.
+constexpr WallTime kNoTime = WallTime::min();
+void noteLastRestart(const ContainerStatus& c, WallTime& last) {
   if (!c.lastState.terminated) return;
   auto t = parseRfc3339(c.lastState.terminated->finishedAt);
-  if (t && (!last || *last < *t)) last = t;
+  if (t && last < *t) last = *t;
 }
 
 std::string since(WallTime t, WallTime now) {
@@ -37,7 +38,7 @@ PodColumns podColumns(const Pod& pod, WallTime now) {
   int restarts = 0;
   int ready = 0;
   size_t total = pod.spec.containers.size();
-  std::optional<WallTime> lastRestart;
+  WallTime lastRestart = kNoTime;
 
   std::string reason = st.phase;
   if (!st.reason.empty()) reason = st.reason;
@@ -72,7 +73,7 @@ PodColumns podColumns(const Pod& pod, WallTime now) {
   // 2. Regular containers, last to first so the first container's reason wins.
   if (!initializing || conditionTrue(st, "Initialized")) {
     restarts = 0;
-    lastRestart.reset();
+    lastRestart = kNoTime;
     bool hasRunning = false;
     for (size_t k = st.containerStatuses.size(); k-- > 0;) {
       const ContainerStatus& c = st.containerStatuses[k];
@@ -108,7 +109,7 @@ PodColumns podColumns(const Pod& pod, WallTime now) {
   cols.ready = std::to_string(ready) + "/" + std::to_string(total);
   cols.status = reason;
   cols.restarts = std::to_string(restarts);
-  if (restarts != 0 && lastRestart) cols.restarts += " (" + since(*lastRestart, now) + " ago)";
+  if (restarts != 0 && lastRestart != kNoTime) cols.restarts += " (" + since(lastRestart, now) + " ago)";
   cols.age = ageColumn(pod.metadata.creationTimestamp, now);
   return cols;
 }
