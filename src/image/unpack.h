@@ -1,0 +1,32 @@
+// Safe tar unpacking (layers and layout tarballs) through libarchive: nothing escapes the root.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace peapod::image {
+
+struct UnpackOptions {
+  // An OCI layer: ".wh.<name>" becomes an overlay whiteout (char device 0/0) and
+  // ".wh..wh..opq" the opaque xattr on its directory; 0/0 char devices are kept.
+  // Otherwise (a layout tarball) entries are taken literally and no device is allowed.
+  bool layer = true;
+  // When set ("sha256:<hex>"), the uncompressed tar stream must hash to it (a layer's diff_id).
+  std::string expectedDiffId;
+};
+
+// Unpacks the tar (uncompressed, gzip or zstd; detected) at `archive` into the existing
+// directory `dest`. Absolute entry names are made relative; entries with "..", entries
+// resolved through a symlink leaving `dest`, and device nodes other than whiteouts are
+// refused. On error `dest` holds a partial tree: callers unpack into a staging dir.
+Status unpackArchive(const std::filesystem::path& archive, const std::filesystem::path& dest,
+                     const UnpackOptions& options);
+
+// Splits a tar entry name into safe relative components ("/a/./b/" -> {a, b}); fails on "..".
+Result<std::vector<std::string>> safeComponents(std::string_view name);
+
+}  // namespace peapod::image
