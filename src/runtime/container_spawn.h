@@ -1,0 +1,25 @@
+// Spawning a container's main process: vfork-style clone into new mount and PID namespaces.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "runtime/container_plan.h"
+#include "runtime/spec.h"
+#include "sys/unique_fd.h"
+
+namespace peapod::runtime {
+
+struct SpawnedProcess {
+  int pid = 0;             // in the caller's PID namespace
+  sys::UniqueFd pidfd;
+  sys::UniqueFd stdoutRead, stderrRead;  // O_NONBLOCK|O_CLOEXEC read ends of the output pipes
+};
+
+// Clones the container process with CLONE_VM|CLONE_VFORK|CLONE_NEWNS|CLONE_NEWPID|CLONE_PIDFD;
+// the child walks plan.steps, switches to spec.uid/gid and execs. Returns once the child has
+// exec'd; a failing step comes back as an Error naming it (and the child is reaped).
+Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const ContainerPlan& plan);
+
+}  // namespace peapod::runtime

@@ -1,0 +1,56 @@
+// One container as the shim tracks it: its process, output pipes, CRI log file and state.
+#pragma once
+
+#include <signal.h>
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "runtime/cri_log.h"
+#include "runtime/spec.h"
+#include "sys/cgroup.h"
+#include "sys/unique_fd.h"
+
+namespace peapod::shim {
+
+// What containers of one pod share.
+struct PodContext {
+  std::string runDir;
+  std::string cgroupParent;
+  sys::CgroupManager* cgroups = nullptr;
+};
+
+class Container {
+ public:
+  // Creates the cgroup and log file, plans and spawns the process. On error nothing is left.
+  static Result<std::unique_ptr<Container>> start(const runtime::ContainerSpec& spec, const PodContext& pod);
+  ~Container();
+
+  const runtime::ContainerState& state() const { return state_; }
+  bool running() const { return state_.running; }
+  int pidfd() const { return pidfd_.get(); }
+  // -1 once that stream reached EOF (and was closed).
+  int outputFd(runtime::LogStream s) const { return (s == runtime::LogStream::kStdout ? out_ : err_).get(); }
+
+  // Copies what is readable from one stream into the log; closes it at EOF. Never blocks.
+  void readOutput(runtime::LogStream s);
+  // The process exited (reaped already, status in info): drain output, record the exit, remove
+  // the container cgroup and scratch dir.
+  void onExited(const siginfo_t& info);
+  Status signal(int sig);
+
+ private:
+  Container(const runtime::ContainerSpec& spec, const PodContext& pod);
+  void writeRecord(runtime::LogStream s, std::string_view content, bool partial);
+  void closeStream(runtime::LogStream s);
+  std::string cgroupPath() const { return pod_.cgroupParent + "/" + state_.name; }
+
+  PodContext pod_;
+  runtime::ContainerState state_;
+  std::string scratchDir_;
+  sys::UniqueFd pidfd_, out_, err_, log_;
+  runtime::CriLineSplitter outSplit_, errSplit_;
+};
+
+}  // namespace peapod::shim

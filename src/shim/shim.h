@@ -1,0 +1,65 @@
+// The per-pod shim: holds the pod's namespaces, runs its containers, answers the daemon.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "runtime/spec.h"
+#include "shim/container.h"
+#include "sys/cgroup.h"
+#include "sys/unique_fd.h"
+
+namespace peapod::shim {
+
+class Shim {
+ public:
+  // Pod setup (see pod_setup.h), the pod cgroup, the socket, signalfd, subreaper. On error the
+  // caller reports it on the ready fd and exits.
+  static Result<std::unique_ptr<Shim>> create(const runtime::SandboxSpec& spec);
+  ~Shim();
+
+  // The epoll loop; returns the process exit code after shutdown (request or SIGTERM).
+  int run();
+
+ private:
+  // What an epoll token refers to; looked up per event so stale tokens are harmless.
+  enum class Kind : uint8_t { kListener, kSignal, kClient, kPidfd, kStdout, kStderr };
+  struct Target {
+    Kind kind;
+    std::string name;  // container name, for container kinds
+    int fd = -1;       // for clients
+  };
+
+  explicit Shim(runtime::SandboxSpec spec);
+  Status watch(int fd, Target target);
+  void unwatch(int fd);
+  void onEvent(uint64_t token);
+  void acceptClients();
+  void onClientReadable(int fd);
+  void closeClient(int fd);
+  void onSignal();
+  void reapStrays();
+  void onContainerExit(Container& c, const siginfo_t& info);
+  nlohmann::json handle(const nlohmann::json& req);
+  nlohmann::json startContainer(const nlohmann::json& req);
+  void broadcast(const nlohmann::json& msg);
+  void shutdown();
+
+  runtime::SandboxSpec spec_;
+  std::unique_ptr<sys::CgroupManager> cgroups_;
+  sys::UniqueFd epoll_, listener_, signalFd_;
+  std::unordered_map<int, sys::UniqueFd> clients_;
+  std::map<std::string, std::unique_ptr<Container>> containers_;
+  std::unordered_map<uint64_t, Target> targets_;
+  std::unordered_map<int, uint64_t> tokenByFd_;
+  uint64_t nextToken_ = 1;
+  bool stopping_ = false;
+};
+
+}  // namespace peapod::shim
