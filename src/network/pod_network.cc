@@ -28,7 +28,7 @@ Result<PodInterface> attachPod(const BridgeConfig& config, int podNetnsFd, const
   PodInterface pod{ip, ipam->prefixLength(), ipam->gateway(), hostVethName};
 
   // 1. Host side: one request creates the pair, enslaves and ups the host end, and puts
-  //    eth0 (up) straight into the pod netns.
+  //    eth0 straight into the pod netns.
   auto host = sys::NetlinkSocket::open();
   if (!host) return wrap(host.error());
   auto bridge = host->linkByName(config.name);
@@ -37,8 +37,7 @@ Result<PodInterface> attachPod(const BridgeConfig& config, int podNetnsFd, const
                                            .peerName = kPodInterface,
                                            .peerNetnsFd = podNetnsFd,
                                            .masterIndex = *bridge,
-                                           .up = true,
-                                           .peerUp = true});
+                                           .up = true});
   if (!veth) return wrap(veth.error());
 
   // 2. Pod side. No cleanup of the veth on failure: the caller destroys the netns,
@@ -49,6 +48,8 @@ Result<PodInterface> attachPod(const BridgeConfig& config, int podNetnsFd, const
   auto eth0 = pod_nl->linkByName(kPodInterface);
   if (!eth0) return wrap(eth0.error());
   if (auto st = pod_nl->addAddressV4(*eth0, ip, pod.prefixLength); !st) return wrap(st.error());
+  if (auto st = pod_nl->setUp(*eth0); !st) return wrap(st.error().wrap("eth0 up"));
+  // The gateway is reachable only once eth0 is up (its subnet route appears then).
   if (auto st = pod_nl->addDefaultRouteV4(pod.gateway); !st) return wrap(st.error());
   return pod;
 }

@@ -17,8 +17,8 @@ struct PodInterface {
 };
 
 // 1. host: create veth `hostVethName` (enslaved to the bridge, up) with its peer `eth0`
-//    created up directly inside `podNetnsFd`;
-// 2. pod netns: `lo` up, `ip/prefix` on eth0, default route via the gateway.
+//    created directly inside `podNetnsFd`;
+// 2. pod netns: `lo` up, `ip/prefix` on eth0, eth0 up, default route via the gateway.
 // The bridge must exist (ensureBridge). Never delete the veth on teardown: destroying
 // the pod netns removes both ends for free, which is why host names must be unique per
 // pod start (the old name stays taken for ~30 ms after the netns goes).

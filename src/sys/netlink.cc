@@ -170,7 +170,6 @@ Status NetlinkSocket::createVethPeerInNetns(const VethSpec& spec) {
   // VETH_INFO_PEER holds a whole ifinfomsg followed by the peer's own attributes.
   size_t peer = msg.beginNested(VETH_INFO_PEER);
   ifinfomsg peerIfi{};
-  if (spec.peerUp) peerIfi.ifi_flags = peerIfi.ifi_change = IFF_UP;
   msg.putStruct(peerIfi);
   msg.putString(IFLA_IFNAME, spec.peerName);
   if (spec.peerNetnsFd >= 0) msg.putU32(IFLA_NET_NS_FD, static_cast<uint32_t>(spec.peerNetnsFd));

@@ -44,7 +44,8 @@ struct VethSpec {
   int peerNetnsFd = -1;
   int masterIndex = 0;     // when set, the host side is enslaved at creation (no extra trip)
   bool up = false;         // host side created up
-  bool peerUp = false;     // peer created up
+  // No "peer up" flag: the kernel opens the peer before tying the pair together, so
+  // IFF_UP in the peer info fails with ENOTCONN. Set the peer up from its own netns.
 };
 
 // An RAII rtnetlink socket bound to the network namespace it was opened in. Every
