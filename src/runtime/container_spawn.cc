@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,6 +43,8 @@ constexpr int kFailExec = -5;
 // precomputed data here; no allocation, no locks, no exceptions.
 int childMain(void* arg) {
   auto* a = static_cast<ChildArgs*>(arg);
+  // The shim holds the pod: if it dies, its containers go with it instead of leaking.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   const auto& steps = a->plan->steps;
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step& s = steps[i];
