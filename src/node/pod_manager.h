@@ -1,0 +1,57 @@
+// PodManager: the node's kubelet. Keeps one PodWorker per pod assigned to this node and reports
+// status changes and finished deletions back to whoever owns the API objects.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "api/types.h"
+#include "base/result.h"
+#include "image/store.h"
+#include "network/ipam.h"
+#include "node/asio.h"
+#include "node/config.h"
+#include "node/pod_worker.h"
+
+namespace peapod::node {
+
+class PodManager {
+ public:
+  struct Callbacks {
+    std::function<void(const api::Pod&)> statusChanged;  // write pod.status to the API object
+    std::function<void(const api::Pod&)> terminated;     // graceful deletion finished: delete it
+  };
+
+  PodManager(asio::io_context& io, NodeConfig config, image::Store& images, Callbacks callbacks);
+  ~PodManager();
+
+  // Prepares the node: directories, the bridge. Call once before any pod.
+  Status start();
+
+  // The desired state of a pod changed (created, updated, deletion requested).
+  void syncPod(const api::Pod& pod);
+  // The pod object was removed outright (forced deletion): kill it without grace.
+  void forgetPod(const std::string& uid);
+  // New images are in the store: pods waiting for an image try again.
+  void imagesChanged();
+
+  const NodeConfig& config() const { return config_; }
+  asio::io_context& io() { return io_; }
+  image::Store& images() { return images_; }
+  network::Ipam& ipam() { return *ipam_; }
+  const Callbacks& callbacks() const { return callbacks_; }
+  // A worker that has finished for good asks to be dropped (deferred, never inside itself).
+  void release(const std::string& uid);
+
+ private:
+  asio::io_context& io_;
+  NodeConfig config_;
+  image::Store& images_;
+  Callbacks callbacks_;
+  std::unique_ptr<network::Ipam> ipam_;
+  std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by uid
+};
+
+}  // namespace peapod::node

@@ -1,0 +1,450 @@
+#include "node/pod_worker.h"
+
+#include <cctype>
+#include <csignal>
+#include <filesystem>
+#include <random>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "node/log_paths.h"
+#include "node/pod_manager.h"
+#include "node/pod_status.h"
+
+namespace peapod::node {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string nowText() { return formatRfc3339(WallClock::now()); }
+
+// RFC3339Nano from the shim -> the seconds precision metav1.Time carries.
+std::string toApiTime(const std::string& nano) {
+  auto t = parseRfc3339(nano);
+  return t ? formatRfc3339(*t) : nano;
+}
+
+std::string newContainerId() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static const char kHex[] = "0123456789abcdef";
+  std::string id = "peapod://";
+  for (int i = 0; i < 64; ++i) id.push_back(kHex[rng() % 16]);
+  return id;
+}
+
+int stopSignal(const image::ImageConfig& config) {
+  static const std::map<std::string, int> kSignals = {
+      {"SIGTERM", SIGTERM}, {"SIGINT", SIGINT}, {"SIGQUIT", SIGQUIT}, {"SIGKILL", SIGKILL},
+      {"SIGHUP", SIGHUP},   {"SIGUSR1", SIGUSR1}, {"SIGUSR2", SIGUSR2}, {"SIGWINCH", SIGWINCH}};
+  std::string s = config.stopSignal;
+  if (s.empty()) return SIGTERM;
+  if (std::isdigit(static_cast<unsigned char>(s[0]))) return std::atoi(s.c_str());
+  if (s.rfind("SIG", 0) != 0) s = "SIG" + s;
+  auto it = kSignals.find(s);
+  return it == kSignals.end() ? SIGTERM : it->second;
+}
+
+bool isTerminal(const std::string& phase) { return phase == "Succeeded" || phase == "Failed"; }
+
+}  // namespace
+
+template <class F>
+void PodWorker::post(F f) {
+  asio::post(manager_.io(), [alive = alive_, f = std::move(f)]() mutable {
+    if (*alive) f();
+  });
+}
+
+template <class F>
+void PodWorker::after(asio::steady_timer& t, milliseconds d, F f) {
+  t.expires_after(d);
+  t.async_wait([alive = alive_, f = std::move(f)](const boost::system::error_code& ec) mutable {
+    if (!ec && *alive) f();
+  });
+}
+
+PodWorker::PodWorker(PodManager& manager, api::Pod pod)
+    : manager_(manager), pod_(std::move(pod)), graceTimer_(manager.io()), retryTimer_(manager.io()) {
+  for (const auto& c : pod_.spec.containers) runs_[c.name].timer = std::make_unique<asio::steady_timer>(manager.io());
+  post([this] { start(); });
+}
+
+PodWorker::~PodWorker() { *alive_ = false; }
+
+const api::Container* PodWorker::containerSpec(const std::string& name) const {
+  for (const auto& c : pod_.spec.containers) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+api::ContainerStatus& PodWorker::statusOf(const std::string& name) {
+  for (auto& s : pod_.status.containerStatuses) {
+    if (s.name == name) return s;
+  }
+  api::ContainerStatus s;
+  s.name = name;
+  if (const auto* c = containerSpec(name)) s.image = c->image;
+  s.state.waiting = api::ContainerStateWaiting{"ContainerCreating", ""};
+  s.started = false;
+  pod_.status.containerStatuses.push_back(std::move(s));
+  return pod_.status.containerStatuses.back();
+}
+
+bool PodWorker::anyRunning() const {
+  for (const auto& [name, run] : runs_) {
+    if (run.running) return true;
+  }
+  return false;
+}
+
+// 1. deleted or finished already: nothing to start; 2. a shim survives from a previous daemon:
+// adopt it; 3. images; 4. sandbox; 5. containers in spec order.
+void PodWorker::start() {
+  if (pod_.metadata.deletionTimestamp) {
+    beginTermination(milliseconds(0));
+    return;
+  }
+  if (isTerminal(pod_.status.phase)) {
+    done_ = true;
+    return;
+  }
+  if (pod_.status.startTime.value_or("").empty()) pod_.status.startTime = nowText();
+  pod_.status.hostIP = "";  // the node has no address of its own on the pod network yet
+  setCondition(pod_.status, "PodScheduled", true, pod_.metadata.creationTimestamp);
+  for (const auto& c : pod_.spec.containers) statusOf(c.name);
+  if (!pod_.status.podIP.empty() &&
+      std::filesystem::exists(manager_.config().podRunDir(uid()) / "shim.sock")) {
+    adopt();
+    return;
+  }
+  if (!resolveImages()) {
+    afterChange();
+    return;
+  }
+  createSandbox();
+}
+
+bool PodWorker::resolveImages() {
+  bool all = true;
+  for (const auto& c : pod_.spec.containers) {
+    auto img = manager_.images().find(c.image);
+    auto& st = statusOf(c.name);
+    if (!img.ok()) {
+      all = false;
+      std::string reason = c.imagePullPolicy == "Never" ? "ErrImageNeverPull" : "ErrImagePull";
+      std::string msg = c.imagePullPolicy == "Never"
+                            ? "Container image \"" + c.image + "\" is not present with pull policy of Never"
+                            : "image \"" + c.image + "\" is not in the local image store (pulling from a "
+                              "registry is not supported yet): import it with `peapod image import`";
+      st.state = {};
+      st.state.waiting = api::ContainerStateWaiting{reason, msg};
+      continue;
+    }
+    runs_[c.name].image = *img;
+    st.imageID = img->names.empty() ? img->id : img->names[0].substr(0, img->names[0].rfind(':')) + "@" + img->digest;
+  }
+  return all;
+}
+
+void PodWorker::retryImages() {
+  if (sandbox_ || done_ || terminating_) return;
+  bool waitingForImage = false;
+  for (const auto& s : pod_.status.containerStatuses) {
+    waitingForImage = waitingForImage || (s.state.waiting && (s.state.waiting->reason == "ErrImagePull" ||
+                                                             s.state.waiting->reason == "ErrImageNeverPull"));
+  }
+  if (!waitingForImage) return;
+  for (const auto& c : pod_.spec.containers) statusOf(c.name).state.waiting = api::ContainerStateWaiting{"ContainerCreating", ""};
+  if (resolveImages()) createSandbox();
+  afterChange();
+}
+
+void PodWorker::createSandbox() {
+  auto ip = manager_.ipam().allocate();
+  if (!ip.ok()) {
+    log::error("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name + ": " + ip.error().message());
+    setCondition(pod_.status, "PodReadyToStartContainers", false, nowText());
+    pod_.status.message = ip.error().message();
+    afterChange();
+    return;
+  }
+  auto sb = node::createSandbox(
+      manager_.io(), manager_.config(), pod_, *ip, [this](const runtime::ContainerState& st) { onExit(st); },
+      [this] { onShimClosed(); });
+  if (!sb.ok()) {
+    manager_.ipam().release(*ip);
+    log::error("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name +
+               ": create sandbox: " + sb.error().message());
+    setCondition(pod_.status, "PodReadyToStartContainers", false, nowText());
+    pod_.status.message = "create pod sandbox: " + sb.error().message();
+    afterChange();
+    after(retryTimer_, manager_.config().restartBackoffBase, [this] { start(); });
+    return;
+  }
+  sandbox_ = std::move(*sb);
+  pod_.status.message.clear();
+  pod_.status.podIP = sandbox_->ip;
+  pod_.status.podIPs = {api::PodIP{sandbox_->ip}};
+  setCondition(pod_.status, "PodReadyToStartContainers", true, nowText());
+  setCondition(pod_.status, "Initialized", true, nowText());
+  for (const auto& c : pod_.spec.containers) startContainer(c.name);
+  afterChange();
+}
+
+// Re-attaches to the shim of a previous daemon and learns what happened while nobody watched.
+void PodWorker::adopt() {
+  auto sb = adoptSandbox(
+      manager_.io(), manager_.config(), pod_, [this](const runtime::ContainerState& st) { onExit(st); },
+      [this] { onShimClosed(); });
+  auto state = sb.ok() ? sb->shim->call("state") : Result<nlohmann::json>(sb.error());
+  if (!state.ok()) {
+    log::warn("pod " + pod_.metadata.name + ": its shim is gone (" + state.error().message() +
+              "); starting a new sandbox");
+    manager_.ipam().release(pod_.status.podIP);
+    pod_.status.podIP.clear();
+    pod_.status.podIPs.clear();
+    removePodFiles(manager_.config(), pod_, false);
+    resolveImages() ? createSandbox() : afterChange();
+    return;
+  }
+  sandbox_ = std::move(*sb);
+  resolveImages();
+  for (const auto& j : (*state)["containers"]) {
+    auto st = runtime::containerStateFromJson(j);
+    if (!st.ok() || !runs_.count(st->name)) continue;
+    auto& run = runs_[st->name];
+    run.running = true;  // as far as the stored status knows; an exit is applied below
+    if (!st->running) onExit(*st);
+  }
+  for (const auto& c : pod_.spec.containers) {
+    if (!runs_[c.name].running && !runs_[c.name].restartPending && !statusOf(c.name).state.terminated) {
+      startContainer(c.name);
+    }
+  }
+  afterChange();
+}
+
+void PodWorker::startContainer(const std::string& name) {
+  const api::Container* c = containerSpec(name);
+  auto& run = runs_[name];
+  auto& st = statusOf(name);
+  if (!c || !sandbox_ || terminating_) return;
+  if (run.restartPending) {
+    run.restartPending = false;
+    st.restartCount++;
+  }
+  auto logDir = podLogDir(manager_.config().logDir, pod_.metadata.namespace_, pod_.metadata.name, uid());
+  auto spec = makeContainerSpec(pod_, *c, run.image, sandbox_->paths,
+                                containerLogFile(logDir, name, st.restartCount).string());
+  if (!spec.ok()) {
+    st.state = {};
+    st.state.waiting = api::ContainerStateWaiting{"CreateContainerConfigError", spec.error().message()};
+    return;
+  }
+  std::string containerId = newContainerId();
+  auto reply = sandbox_->shim->call("start", {{"spec", runtime::toJson(*spec)}});
+  if (!reply.ok()) {
+    // What containerd reports for a process that could not be started.
+    runtime::ContainerState failed;
+    failed.name = name;
+    failed.exitCode = 128;
+    failed.startedAt = failed.finishedAt = formatRfc3339Nano(WallClock::now());
+    failed.error = reply.error().message();
+    st.containerID = containerId;
+    run.running = true;
+    recordExit(failed);
+    st.state.terminated->reason = "StartError";
+    st.state.terminated->message = reply.error().message();
+    if (shouldRestart(pod_.spec.restartPolicy, 128)) scheduleRestart(name);
+    return;
+  }
+  auto state = runtime::containerStateFromJson((*reply)["state"]);
+  run.running = true;
+  st.state = {};
+  st.state.running = api::ContainerStateRunning{toApiTime(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now()))};
+  st.containerID = containerId;
+  st.ready = true;  // no readiness probe: ready once running
+  st.started = true;
+}
+
+// Turns an exit the shim reported into the container's terminated state.
+void PodWorker::recordExit(const runtime::ContainerState& ex) {
+  auto& run = runs_[ex.name];
+  run.running = false;
+  auto& st = statusOf(ex.name);
+  api::ContainerStateTerminated t;
+  // Like containerd: death by signal N is exit code 128+N.
+  t.exitCode = ex.signal != 0 ? 128 + ex.signal : ex.exitCode;
+  t.reason = terminatedReason(t.exitCode, 0);
+  t.startedAt = toApiTime(ex.startedAt);
+  t.finishedAt = toApiTime(ex.finishedAt);
+  t.containerID = st.containerID;
+  st.state = {};
+  st.state.terminated = t;
+  st.ready = false;
+  st.started = false;
+  auto started = parseRfc3339(ex.startedAt), finished = parseRfc3339(ex.finishedAt);
+  if (started && finished && *finished - *started >= std::chrono::minutes(10)) run.backoffCount = 0;
+}
+
+void PodWorker::onExit(const runtime::ContainerState& ex) {
+  auto it = runs_.find(ex.name);
+  if (it == runs_.end() || !it->second.running) return;  // stale or unknown
+  recordExit(ex);
+  if (terminating_) {
+    afterChange();
+    maybeFinishTermination();
+    return;
+  }
+  if (shouldRestart(pod_.spec.restartPolicy, statusOf(ex.name).state.terminated->exitCode)) scheduleRestart(ex.name);
+  afterChange();
+}
+
+// The kubelet's CrashLoopBackOff: restart at once the first time, then after a doubling delay.
+void PodWorker::scheduleRestart(const std::string& name) {
+  auto& run = runs_[name];
+  auto& st = statusOf(name);
+  auto delay = restartDelay(run.backoffCount, manager_.config().restartBackoffBase, manager_.config().restartBackoffMax);
+  run.backoffCount++;
+  run.restartPending = true;
+  st.lastState = {};
+  st.lastState.terminated = st.state.terminated;
+  if (delay.count() == 0) {
+    post([this, name] {
+      startContainer(name);
+      afterChange();
+    });
+    return;
+  }
+  st.state = {};
+  std::string secs = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(delay).count()) + "s";
+  st.state.waiting = api::ContainerStateWaiting{
+      "CrashLoopBackOff", "back-off " + secs + " restarting failed container=" + name + " pod=" + pod_.metadata.name +
+                              "_" + pod_.metadata.namespace_ + "(" + uid() + ")"};
+  after(*run.timer, delay, [this, name] {
+    startContainer(name);
+    afterChange();
+  });
+}
+
+void PodWorker::onShimClosed() {
+  if (!sandbox_) return;
+  log::warn("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name + ": shim exited unexpectedly");
+  for (auto& [name, run] : runs_) {
+    if (!run.running) continue;
+    runtime::ContainerState ex;
+    ex.name = name;
+    ex.signal = SIGKILL;
+    ex.finishedAt = formatRfc3339Nano(WallClock::now());
+    recordExit(ex);
+  }
+  manager_.ipam().release(sandbox_->ip);
+  sandbox_.reset();
+  if (terminating_) {
+    maybeFinishTermination();
+    return;
+  }
+  // A dead sandbox: the kubelet makes a new one and restarts the containers by policy.
+  pod_.status.podIP.clear();
+  pod_.status.podIPs.clear();
+  for (const auto& c : pod_.spec.containers) {
+    auto& st = statusOf(c.name);
+    if (st.state.terminated && shouldRestart(pod_.spec.restartPolicy, st.state.terminated->exitCode)) {
+      runs_[c.name].restartPending = true;
+      st.lastState = {};
+      st.lastState.terminated = st.state.terminated;
+    }
+  }
+  afterChange();
+  if (!isTerminal(pod_.status.phase)) after(retryTimer_, milliseconds(0), [this] { createSandbox(); });
+}
+
+void PodWorker::update(const api::Pod& pod) {
+  bool deletionRequested = pod.metadata.deletionTimestamp && !pod_.metadata.deletionTimestamp;
+  pod_.metadata = pod.metadata;
+  pod_.spec = pod.spec;
+  if (deletionRequested && !terminating_) {
+    int64_t grace = pod.metadata.deletionGracePeriodSeconds.value_or(pod.spec.terminationGracePeriodSeconds.value_or(30));
+    beginTermination(std::chrono::seconds(grace));
+  }
+}
+
+void PodWorker::kill() {
+  removed_ = true;
+  if (!terminating_) beginTermination(milliseconds(0));
+  else signalRunning(SIGKILL);
+}
+
+// Graceful termination: the stop signal to every container at once, SIGKILL when the grace
+// period ends, then the sandbox goes and the object is deleted.
+void PodWorker::beginTermination(milliseconds grace) {
+  terminating_ = true;
+  for (auto& [name, run] : runs_) run.timer->cancel();
+  retryTimer_.cancel();
+  if (!sandbox_ || !anyRunning()) {
+    maybeFinishTermination();
+    return;
+  }
+  if (grace.count() <= 0) {
+    signalRunning(SIGKILL);
+    return;
+  }
+  signalRunning(0);
+  after(graceTimer_, grace, [this] { signalRunning(SIGKILL); });
+}
+
+// signal 0 means each container's image STOPSIGNAL (SIGTERM by default).
+void PodWorker::signalRunning(int signal) {
+  if (!sandbox_) return;
+  for (auto& [name, run] : runs_) {
+    if (!run.running) continue;
+    int sig = signal != 0 ? signal : stopSignal(run.image.config);
+    auto r = sandbox_->shim->call("signal", {{"name", name}, {"signal", sig}});
+    if (!r.ok()) log::warn("signal container " + name + ": " + r.error().message());
+  }
+}
+
+void PodWorker::maybeFinishTermination() {
+  if (anyRunning() || finished_) return;
+  finished_ = true;
+  graceTimer_.cancel();
+  teardownSandbox();
+  removePodFiles(manager_.config(), pod_, true);
+  if (!removed_) {
+    removed_ = true;
+    manager_.callbacks().terminated(pod_);
+  }
+  manager_.release(uid());
+}
+
+void PodWorker::teardownSandbox() {
+  done_ = true;
+  if (!sandbox_) return;
+  auto r = sandbox_->shim->call("shutdown");
+  if (!r.ok()) log::warn("shim shutdown for pod " + pod_.metadata.name + ": " + r.error().message());
+  manager_.ipam().release(sandbox_->ip);
+  sandbox_.reset();
+}
+
+void PodWorker::afterChange() {
+  pod_.status.phase = podPhase(pod_.spec, pod_.status.containerStatuses);
+  bool allReady = !pod_.status.containerStatuses.empty();
+  for (const auto& s : pod_.status.containerStatuses) allReady = allReady && s.ready;
+  std::string now = nowText();
+  setCondition(pod_.status, "ContainersReady", allReady, now, allReady ? "" : "ContainersNotReady");
+  setCondition(pod_.status, "Ready", allReady, now, allReady ? "" : "ContainersNotReady");
+  if (isTerminal(pod_.status.phase) && !anyRunning() && !terminating_) {
+    // Finished pods keep their object and logs but give back their sandbox and address.
+    setCondition(pod_.status, "PodReadyToStartContainers", false, now);
+    teardownSandbox();
+  }
+  if (publishScheduled_ || removed_) return;
+  publishScheduled_ = true;
+  post([this] {
+    publishScheduled_ = false;
+    if (!removed_) manager_.callbacks().statusChanged(pod_);
+  });
+}
+
+}  // namespace peapod::node

@@ -1,0 +1,79 @@
+// PodWorker: one pod's lifecycle on this node, as the kubelet's pod worker runs it: sandbox,
+// containers in order, restarts with back-off by restartPolicy, graceful termination, status.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/types.h"
+#include "image/image.h"
+#include "node/asio.h"
+#include "node/sandbox.h"
+
+namespace peapod::node {
+
+class PodManager;
+
+class PodWorker {
+ public:
+  PodWorker(PodManager& manager, api::Pod pod);
+  ~PodWorker();
+
+  // The pod object changed in the API (spec, metadata, deletion request).
+  void update(const api::Pod& pod);
+  // Images were imported: a pod waiting for one tries again.
+  void retryImages();
+  // The object is gone (forced deletion): stop everything now, publish nothing more.
+  void kill();
+
+  const api::Pod& pod() const { return pod_; }
+  const std::string& uid() const { return pod_.metadata.uid; }
+
+ private:
+  struct Run {  // per container
+    image::Image image;
+    bool running = false;
+    bool restartPending = false;  // exited and will be started again (maybe after a back-off)
+    int backoffCount = 0;         // exits since the last long run: drives the back-off delay
+    std::unique_ptr<asio::steady_timer> timer;  // back-off before the next start
+  };
+
+  void start();
+  void adopt();
+  bool resolveImages();
+  void createSandbox();
+  void startContainer(const std::string& name);
+  void recordExit(const runtime::ContainerState& st);
+  void onExit(const runtime::ContainerState& st);
+  void onShimClosed();
+  void scheduleRestart(const std::string& name);
+  void beginTermination(std::chrono::milliseconds grace);
+  void signalRunning(int signal);
+  void maybeFinishTermination();
+  void teardownSandbox();
+  void afterChange();  // recompute phase and conditions, then publish (coalesced)
+  template <class F> void post(F f);  // runs f on the loop later, unless this worker is gone
+  template <class F> void after(asio::steady_timer& t, std::chrono::milliseconds d, F f);
+  api::ContainerStatus& statusOf(const std::string& name);
+  const api::Container* containerSpec(const std::string& name) const;
+  bool anyRunning() const;
+
+  PodManager& manager_;
+  api::Pod pod_;
+  std::map<std::string, Run> runs_;
+  std::optional<Sandbox> sandbox_;
+  bool terminating_ = false;
+  bool removed_ = false;  // the API object is gone: publish nothing
+  bool done_ = false;     // sandbox torn down for good
+  bool finished_ = false; // termination complete; waiting to be dropped
+  bool publishScheduled_ = false;
+  asio::steady_timer graceTimer_;
+  asio::steady_timer retryTimer_;  // sandbox creation retries
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace peapod::node

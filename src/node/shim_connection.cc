@@ -1,0 +1,98 @@
+#include "node/shim_connection.h"
+
+#include <poll.h>
+
+#include "base/log.h"
+#include "runtime/shim_protocol.h"
+
+namespace peapod::node {
+
+Result<std::unique_ptr<ShimConnection>> ShimConnection::connect(asio::io_context& io, const std::string& socketPath,
+                                                                ExitHandler onExit, ClosedHandler onClosed) {
+  PEAPOD_ASSIGN_OR_RETURN(sys::UniqueFd fd, runtime::connectShim(socketPath));
+  std::unique_ptr<ShimConnection> c(new ShimConnection(io, fd.release(), std::move(onExit), std::move(onClosed)));
+  c->armRead();
+  return c;
+}
+
+ShimConnection::ShimConnection(asio::io_context& io, int fd, ExitHandler onExit, ClosedHandler onClosed)
+    : io_(io), socket_(io, fd), onExit_(std::move(onExit)), onClosed_(std::move(onClosed)) {}
+
+ShimConnection::~ShimConnection() {
+  *alive_ = false;
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+void ShimConnection::armRead() {
+  if (closed_) return;
+  socket_.async_wait(asio::posix::stream_descriptor::wait_read,
+                     [this, alive = alive_](const boost::system::error_code& ec) {
+                       if (ec || !*alive) return;
+                       drain();
+                       armRead();
+                     });
+}
+
+void ShimConnection::drain() {
+  while (!closed_) {
+    pollfd p{socket_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return;
+    auto msg = runtime::recvMessage(socket_.native_handle());
+    if (!msg.ok()) {
+      closed_ = true;
+      asio::post(io_, [this, alive = alive_] {
+        if (*alive && onClosed_) onClosed_();
+      });
+      return;
+    }
+    dispatch(std::move(*msg));
+  }
+}
+
+void ShimConnection::dispatch(nlohmann::json message) {
+  if (message.value("event", "") != "exit") return;  // replies to abandoned calls, unknown events
+  auto state = runtime::containerStateFromJson(message["state"]);
+  if (!state.ok()) {
+    log::warn("shim sent a malformed exit event: " + state.error().message());
+    return;
+  }
+  // Deferred so handlers never run inside call() (they may call the shim themselves).
+  asio::post(io_, [this, alive = alive_, st = std::move(*state)] {
+    if (*alive && onExit_) onExit_(st);
+  });
+}
+
+Result<nlohmann::json> ShimConnection::call(const std::string& op, nlohmann::json fields) {
+  if (closed_) return Error("shim connection closed");
+  int64_t id = nextId_++;
+  fields["id"] = id;
+  fields["op"] = op;
+  int fd = socket_.native_handle();
+  PEAPOD_TRY(runtime::sendMessage(fd, fields));
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    // The shim answers at once; a 10 s bound keeps a wedged shim from hanging the node forever.
+    int r = ::poll(&p, 1, 10'000);
+    if (r == 0) return Error("shim did not answer \"" + op + "\" within 10s");
+    if (r < 0 && errno != EINTR) return Error::sys("poll", "shim socket");
+    if (r < 0) continue;
+    auto msg = runtime::recvMessage(fd);
+    if (!msg.ok()) {
+      closed_ = true;
+      asio::post(io_, [this, alive = alive_] {
+        if (*alive && onClosed_) onClosed_();
+      });
+      return std::move(msg).error().wrap("shim " + op);
+    }
+    if (msg->contains("event")) {
+      dispatch(std::move(*msg));
+      continue;
+    }
+    if (msg->value("id", int64_t(-1)) != id) continue;
+    if (!msg->value("ok", false)) return Error(msg->value("error", std::string("shim request failed")));
+    return std::move(*msg);
+  }
+}
+
+}  // namespace peapod::node

@@ -1,0 +1,45 @@
+// ShimConnection: the daemon's end of one pod shim's socket. Requests are synchronous (the shim
+// answers in well under a millisecond); exit events arrive asynchronously on the event loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "node/asio.h"
+#include "runtime/spec.h"
+
+namespace peapod::node {
+
+class ShimConnection {
+ public:
+  using ExitHandler = std::function<void(const runtime::ContainerState&)>;
+  using ClosedHandler = std::function<void()>;
+
+  // Connects to <runDir>/shim.sock. Handlers run on the event loop, never inside call().
+  static Result<std::unique_ptr<ShimConnection>> connect(asio::io_context& io, const std::string& socketPath,
+                                                         ExitHandler onExit, ClosedHandler onClosed);
+  ~ShimConnection();
+
+  // Sends {"op": op, ...fields} and waits for its reply; events read meanwhile are queued.
+  Result<nlohmann::json> call(const std::string& op, nlohmann::json fields = nlohmann::json::object());
+
+ private:
+  ShimConnection(asio::io_context& io, int fd, ExitHandler onExit, ClosedHandler onClosed);
+  void armRead();
+  void drain();  // reads every message ready on the socket without blocking
+  void dispatch(nlohmann::json message);
+
+  asio::io_context& io_;
+  asio::posix::stream_descriptor socket_;
+  ExitHandler onExit_;
+  ClosedHandler onClosed_;
+  int64_t nextId_ = 1;
+  bool closed_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
+};
+
+}  // namespace peapod::node
