@@ -39,6 +39,16 @@ std::vector<std::string> fields(std::string_view line) {
   return out;
 }
 
+// kubelet hostsEntriesFromHostAliases: one line per alias IP, hostnames tab-separated.
+std::string aliasEntries(const std::vector<HostAlias>& aliases) {
+  if (aliases.empty()) return "";
+  std::string out = "\n# Entries added by HostAliases.\n";
+  for (const HostAlias& a : aliases) out += a.ip + "\t" + join(a.hostnames, "\t") + "\n";
+  return out;
+}
+
+std::string optionName(const std::string& option) { return option.substr(0, option.find(':')); }
+
 }  // namespace
 
 std::string hostsFile(const std::string& podIP, const std::string& hostname,
@@ -55,11 +65,15 @@ std::string hostsFile(const std::string& podIP, const std::string& hostname,
     out += podIP + "\t" + fqdnOrEmpty + "\t" + hostname + "\n";
   else
     out += podIP + "\t" + hostname + "\n";
-  if (!aliases.empty()) {
-    // Current kubelet: one line per alias IP, its hostnames tab-separated.
-    out += "\n# Entries added by HostAliases.\n";
-    for (const HostAlias& a : aliases) out += a.ip + "\t" + join(a.hostnames, "\t") + "\n";
-  }
+  out += aliasEntries(aliases);
+  return out;
+}
+
+std::string hostNetworkHostsFile(std::string_view nodeHostsContents,
+                                 const std::vector<HostAlias>& aliases) {
+  std::string out = "# Kubernetes-managed hosts file (host network).\n";
+  out += nodeHostsContents;
+  out += aliasEntries(aliases);
   return out;
 }
 
@@ -110,6 +124,29 @@ ResolvConfig clusterFirst(const std::string& podNamespace, const std::string& cl
     out.searches = omitDuplicates(out.searches);
   }
   out.options = {"ndots:5"};
+  return fitLimits(std::move(out));
+}
+
+ResolvConfig appendPodDNSConfig(const ResolvConfig& base, const ResolvConfig& podDNSConfig) {
+  ResolvConfig out = base;
+  out.nameservers.insert(out.nameservers.end(), podDNSConfig.nameservers.begin(),
+                         podDNSConfig.nameservers.end());
+  out.nameservers = omitDuplicates(out.nameservers);
+  out.searches.insert(out.searches.end(), podDNSConfig.searches.begin(),
+                      podDNSConfig.searches.end());
+  out.searches = omitDuplicates(out.searches);
+  out.options.clear();
+  for (const auto* list : {&base.options, &podDNSConfig.options}) {
+    for (const std::string& opt : *list) {
+      auto same = std::find_if(out.options.begin(), out.options.end(), [&](const std::string& o) {
+        return optionName(o) == optionName(opt);
+      });
+      if (same != out.options.end())
+        *same = opt;
+      else
+        out.options.push_back(opt);
+    }
+  }
   return fitLimits(std::move(out));
 }
 

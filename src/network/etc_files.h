@@ -18,6 +18,11 @@ struct HostAlias {
 std::string hostsFile(const std::string& podIP, const std::string& hostname,
                       const std::string& fqdnOrEmpty, const std::vector<HostAlias>& aliases);
 
+// hostNetwork pods: the node's hosts file under the "(host network)" header, plus the
+// HostAliases section (kubelet nodeHostsFileContent).
+std::string hostNetworkHostsFile(std::string_view nodeHostsContents,
+                                 const std::vector<HostAlias>& aliases);
+
 struct ResolvConfig {
   std::vector<std::string> nameservers;
   std::vector<std::string> searches;
@@ -43,6 +48,12 @@ ResolvConfig hostResolvConf(std::string_view contents);
 // clusterDNS the kubelet falls back to the host config (dnsPolicy Default). Limits applied.
 ResolvConfig clusterFirst(const std::string& podNamespace, const std::string& clusterDomain,
                           const std::vector<std::string>& clusterDNS, const ResolvConfig& host);
+
+// The pod's spec.dnsConfig on top of a base (kubelet appendDNSConfig): nameservers and
+// searches appended without duplicates; options ("name" or "name:value") merged by name,
+// the pod's value winning, in first-seen order (the kubelet's order is Go map order, i.e.
+// unspecified). Limits applied. For dnsPolicy None pass an empty base.
+ResolvConfig appendPodDNSConfig(const ResolvConfig& base, const ResolvConfig& podDNSConfig);
 
 // Trims to kMaxDNSNameservers nameservers and the kubelet's search limits (32 paths,
 // none over 253 chars, 2048 chars in all).

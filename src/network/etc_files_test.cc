@@ -45,6 +45,17 @@ TEST(HostsFile, SeedExampleWithHostAliases) {
             "10.1.2.3\tfoo.remote\tbar.remote\n");
 }
 
+TEST(HostsFile, HostNetwork) {
+  EXPECT_EQ(hostNetworkHostsFile("127.0.0.1 localhost\n10.0.0.5 node1\n", {}),
+            "# Kubernetes-managed hosts file (host network).\n"
+            "127.0.0.1 localhost\n10.0.0.5 node1\n");
+  EXPECT_EQ(hostNetworkHostsFile("127.0.0.1 localhost\n", {{"10.1.2.3", {"db"}}}),
+            "# Kubernetes-managed hosts file (host network).\n"
+            "127.0.0.1 localhost\n"
+            "\n# Entries added by HostAliases.\n"
+            "10.1.2.3\tdb\n");
+}
+
 TEST(Hostname, Newline) { EXPECT_EQ(hostnameFile("busybox"), "busybox\n"); }
 
 TEST(ResolvConf, ParsesHostFileLikeKubelet) {
@@ -97,6 +108,20 @@ TEST(ResolvConf, ClusterFirstWithoutDomainKeepsHostSearches) {
   ResolvConfig host{{"192.168.1.1"}, {"corp.example"}, {}};
   ResolvConfig c = clusterFirst("default", "", {"10.96.0.10"}, host);
   EXPECT_EQ(c.searches, std::vector<std::string>{"corp.example"});
+}
+
+TEST(ResolvConf, AppendPodDnsConfig) {
+  ResolvConfig base{{"10.96.0.10"}, {"ns1.svc.cluster.local", "svc.cluster.local"}, {"ndots:5"}};
+  ResolvConfig pod{{"1.2.3.4", "10.96.0.10"}, {"ns1.svc.cluster.local", "my.dns.search.suffix"},
+                   {"ndots:2", "edns0"}};
+  ResolvConfig c = appendPodDNSConfig(base, pod);
+  EXPECT_EQ(c.nameservers, (std::vector<std::string>{"10.96.0.10", "1.2.3.4"}));
+  EXPECT_EQ(c.searches, (std::vector<std::string>{"ns1.svc.cluster.local", "svc.cluster.local",
+                                                  "my.dns.search.suffix"}));
+  EXPECT_EQ(c.options, (std::vector<std::string>{"ndots:2", "edns0"}));
+  // dnsPolicy None: only the pod's own config.
+  EXPECT_EQ(appendPodDNSConfig({}, {{"1.2.3.4"}, {"ns1.svc.cluster-domain.example"}, {"ndots:2"}}),
+            (ResolvConfig{{"1.2.3.4"}, {"ns1.svc.cluster-domain.example"}, {"ndots:2"}}));
 }
 
 TEST(ResolvConf, Limits) {
