@@ -25,6 +25,10 @@ Result<PodInterface> attachPod(const BridgeConfig& config, int podNetnsFd, const
     return wrap(Error("host veth name \"" + hostVethName + "\" must be 1..15 chars", EINVAL));
   auto ipam = Ipam::create(config.cidr);
   if (!ipam) return wrap(ipam.error());
+  // Checked before touching the kernel: a wrong address would only show up as a pod
+  // that cannot reach anything.
+  if (!ipam->reserve(ip))
+    return wrap(Error("pod IP " + ip + " is not a host address of " + config.cidr, EINVAL));
   PodInterface pod{ip, ipam->prefixLength(), ipam->gateway(), hostVethName};
 
   // 1. Host side: one request creates the pair, enslaves and ups the host end, and puts
@@ -42,15 +46,15 @@ Result<PodInterface> attachPod(const BridgeConfig& config, int podNetnsFd, const
 
   // 2. Pod side. No cleanup of the veth on failure: the caller destroys the netns,
   //    which removes both ends.
-  auto pod_nl = sys::NetlinkSocket::openInNetns(podNetnsFd);
-  if (!pod_nl) return wrap(pod_nl.error());
-  if (auto st = pod_nl->setUp(kLoopbackIndex); !st) return wrap(st.error().wrap("lo up"));
-  auto eth0 = pod_nl->linkByName(kPodInterface);
+  auto podSide = sys::NetlinkSocket::openInNetns(podNetnsFd);
+  if (!podSide) return wrap(podSide.error());
+  if (auto st = podSide->setUp(kLoopbackIndex); !st) return wrap(st.error().wrap("lo up"));
+  auto eth0 = podSide->linkByName(kPodInterface);
   if (!eth0) return wrap(eth0.error());
-  if (auto st = pod_nl->addAddressV4(*eth0, ip, pod.prefixLength); !st) return wrap(st.error());
-  if (auto st = pod_nl->setUp(*eth0); !st) return wrap(st.error().wrap("eth0 up"));
+  if (auto st = podSide->addAddressV4(*eth0, ip, pod.prefixLength); !st) return wrap(st.error());
+  if (auto st = podSide->setUp(*eth0); !st) return wrap(st.error().wrap("eth0 up"));
   // The gateway is reachable only once eth0 is up (its subnet route appears then).
-  if (auto st = pod_nl->addDefaultRouteV4(pod.gateway); !st) return wrap(st.error());
+  if (auto st = podSide->addDefaultRouteV4(pod.gateway); !st) return wrap(st.error());
   return pod;
 }
 

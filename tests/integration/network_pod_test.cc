@@ -232,20 +232,29 @@ TEST_F(NetworkPodTest, TwoPodsTalkThroughTheBridgeAndTeardownLeavesNothing) {
 TEST_F(NetworkPodTest, Errors) {
   UniqueFd ns = newNetns();
   ASSERT_TRUE(ns.valid());
+  const std::string ip = *Ipam::create(config_.cidr)->allocate();
   // No bridge yet.
-  auto noBridge = attachPod(config_, ns.get(), "10.213.0.2", makeHostVethName());
+  auto noBridge = attachPod(config_, ns.get(), ip, makeHostVethName());
   ASSERT_FALSE(noBridge);
   EXPECT_EQ(noBridge.error().code(), ENODEV) << noBridge.error().message();
 
   ASSERT_TRUE(ensureBridge(config_));
-  auto badName = attachPod(config_, ns.get(), "10.213.0.2", "this-name-is-too-long");
+  auto badName = attachPod(config_, ns.get(), ip, "this-name-is-too-long");
   ASSERT_FALSE(badName);
   EXPECT_EQ(badName.error().code(), EINVAL);
 
   // A host veth name already taken (the bridge's own name) is refused by the kernel.
-  auto taken = attachPod(config_, ns.get(), "10.213.0.2", config_.name);
+  auto taken = attachPod(config_, ns.get(), ip, config_.name);
   ASSERT_FALSE(taken);
   EXPECT_EQ(taken.error().code(), EEXIST) << taken.error().message();
+
+  for (const char* ip : {"10.214.0.2", "not-an-ip", "10.213.0.1" /*gateway*/}) {
+    BridgeConfig cfg = config_;
+    cfg.cidr = "10.213.0.0/24";
+    auto wrongIp = attachPod(cfg, ns.get(), ip, makeHostVethName());
+    ASSERT_FALSE(wrongIp) << ip;
+    EXPECT_EQ(wrongIp.error().code(), EINVAL) << wrongIp.error().message();
+  }
 
   BridgeConfig bad = config_;
   bad.cidr = "10.213.0.0/33";
