@@ -1,7 +1,9 @@
 // Non-template parts of the JSON codec: scalar decoding, error rendering, Pod entry points.
 #include "api/codec.h"
 
+#include <climits>
 #include <cmath>
+#include <regex>
 
 namespace peapod::api {
 namespace codec_detail {
@@ -82,18 +84,28 @@ bool decodeInt(const nlohmann::json& j, int64_t& out, int64_t lo, int64_t hi, co
   return false;
 }
 
-void decodeStringMap(const nlohmann::json& j, StringMap& out, const std::string& path, DecodeErrors& e) {
-  out.clear();
-  if (!j.is_object()) return e.invalid(path, j, "must be an object");
-  for (const auto& [key, value] : j.items()) {
-    if (value.is_null()) continue;
-    std::string v;
-    std::string p = path + "[" + key + "]";
-    if (!value.is_string()) {
-      e.invalid(p, value, "must be a string");
-      continue;
-    }
-    out[key] = value.get<std::string>();
+void decodeIntOrString(const nlohmann::json& j, IntOrString& out, const std::string& path, DecodeErrors& e) {
+  if (j.is_string()) {
+    out = IntOrString::ofString(j.get<std::string>());
+    return;
+  }
+  int64_t v = 0;
+  if (!j.is_number()) return e.invalid(path, j, "must be an integer or a string");
+  if (decodeInt(j, v, INT32_MIN, INT32_MAX, path, e)) out = IntOrString::ofInt(static_cast<int32_t>(v));
+}
+
+void decodeQuantity(const nlohmann::json& j, Quantity& out, const std::string& path, DecodeErrors& e) {
+  // resource.Quantity unmarshals numbers too ("cpu: 1" in YAML); keep their JSON text.
+  static const std::regex kQuantity("([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)");
+  if (j.is_string()) {
+    out.value = j.get<std::string>();
+    if (!std::regex_match(out.value, kQuantity))
+      e.invalid(path, j,
+                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  } else if (j.is_number()) {
+    out.value = j.dump();
+  } else {
+    e.invalid(path, j, "must be a quantity (a string or a number)");
   }
 }
 

@@ -25,13 +25,15 @@ template <class T> struct IsOptional : std::false_type {};
 template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
 template <class T> struct IsVector : std::false_type {};
 template <class T> struct IsVector<std::vector<T>> : std::true_type {};
+template <class T> struct IsMap : std::false_type {};
+template <class T> struct IsMap<std::map<std::string, T>> : std::true_type {};
 
 template <class T>
 inline constexpr bool kIsInt = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
 // Go's omitempty: zero scalars, empty containers and nil pointers are left out; structs never.
 template <class T> bool isEmpty(const T& v) {
-  if constexpr (std::is_same_v<T, std::string> || IsVector<T>::value || std::is_same_v<T, StringMap>)
+  if constexpr (std::is_same_v<T, std::string> || IsVector<T>::value || IsMap<T>::value)
     return v.empty();
   else if constexpr (std::is_same_v<T, bool>)
     return !v;
@@ -58,9 +60,16 @@ struct Encoder {
 };
 
 template <class T> nlohmann::json encodeValue(const T& v) {
-  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> || kIsInt<T> ||
-                std::is_same_v<T, StringMap>) {
+  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> || kIsInt<T>) {
     return nlohmann::json(v);
+  } else if constexpr (std::is_same_v<T, IntOrString>) {
+    return v.isString ? nlohmann::json(v.strVal) : nlohmann::json(v.intVal);
+  } else if constexpr (std::is_same_v<T, Quantity>) {
+    return nlohmann::json(v.value);
+  } else if constexpr (IsMap<T>::value) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& [key, value] : v) o[key] = encodeValue(value);
+    return o;
   } else if constexpr (IsOptional<T>::value) {
     return v ? encodeValue(*v) : nlohmann::json(nullptr);
   } else if constexpr (IsVector<T>::value) {
@@ -88,7 +97,8 @@ void decodeBool(const nlohmann::json& j, bool& out, const std::string& path, Dec
 // Accepts JSON integers and integral floats (8080.0) within [lo, hi].
 bool decodeInt(const nlohmann::json& j, int64_t& out, int64_t lo, int64_t hi, const std::string& path,
                DecodeErrors& e);
-void decodeStringMap(const nlohmann::json& j, StringMap& out, const std::string& path, DecodeErrors& e);
+void decodeIntOrString(const nlohmann::json& j, IntOrString& out, const std::string& path, DecodeErrors& e);
+void decodeQuantity(const nlohmann::json& j, Quantity& out, const std::string& path, DecodeErrors& e);
 
 template <class T> void decodeValue(const nlohmann::json& j, T& out, const std::string& path, DecodeErrors& e);
 
@@ -114,8 +124,20 @@ template <class T> void decodeValue(const nlohmann::json& j, T& out, const std::
     int64_t v = 0;
     if (decodeInt(j, v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), path, e))
       out = static_cast<T>(v);
-  } else if constexpr (std::is_same_v<T, StringMap>) {
-    decodeStringMap(j, out, path, e);
+  } else if constexpr (std::is_same_v<T, IntOrString>) {
+    decodeIntOrString(j, out, path, e);
+  } else if constexpr (std::is_same_v<T, Quantity>) {
+    decodeQuantity(j, out, path, e);
+  } else if constexpr (IsMap<T>::value) {
+    out.clear();
+    if (!j.is_object()) {
+      e.invalid(path, j, "must be an object");
+      return;
+    }
+    for (const auto& [key, value] : j.items()) {
+      if (value.is_null()) continue;
+      decodeValue(value, out[key], path + "[" + key + "]", e);
+    }
   } else if constexpr (IsOptional<T>::value) {
     if (j.is_null()) {
       out.reset();

@@ -1,4 +1,4 @@
-// setPodDefaults: mirrors SetDefaults_Pod/PodSpec/Container/Volume of Kubernetes core/v1.
+// setPodDefaults: mirrors SetDefaults_Pod/PodSpec/Container/Volume/Probe of Kubernetes core/v1.
 #include "api/defaults.h"
 
 namespace peapod::api {
@@ -19,7 +19,37 @@ std::string defaultImagePullPolicy(std::string_view image) {
   return imageTagOrLatest(image) == "latest" ? "Always" : "IfNotPresent";
 }
 
+namespace {
+
+void setHttpGetDefaults(std::optional<HTTPGetAction>& h) {
+  if (!h) return;
+  if (h->path.empty()) h->path = "/";
+  if (h->scheme.empty()) h->scheme = "HTTP";
+}
+
+void setProbeDefaults(std::optional<Probe>& p) {
+  if (!p) return;
+  if (p->timeoutSeconds == 0) p->timeoutSeconds = 1;
+  if (p->periodSeconds == 0) p->periodSeconds = 10;
+  if (p->successThreshold == 0) p->successThreshold = 1;
+  if (p->failureThreshold == 0) p->failureThreshold = 3;
+  setHttpGetDefaults(p->httpGet);
+}
+
+}  // namespace
+
 void setContainerDefaults(Container& c) {
+  setProbeDefaults(c.livenessProbe);
+  setProbeDefaults(c.readinessProbe);
+  setProbeDefaults(c.startupProbe);
+  if (c.lifecycle) {
+    if (c.lifecycle->postStart) setHttpGetDefaults(c.lifecycle->postStart->httpGet);
+    if (c.lifecycle->preStop) setHttpGetDefaults(c.lifecycle->preStop->httpGet);
+  }
+  for (auto& e : c.env) {
+    if (e.valueFrom && e.valueFrom->fieldRef && e.valueFrom->fieldRef->apiVersion.empty())
+      e.valueFrom->fieldRef->apiVersion = "v1";
+  }
   if (c.imagePullPolicy.empty()) c.imagePullPolicy = defaultImagePullPolicy(c.image);
   if (c.terminationMessagePath.empty()) c.terminationMessagePath = "/dev/termination-log";
   if (c.terminationMessagePolicy.empty()) c.terminationMessagePolicy = "File";
@@ -38,6 +68,7 @@ void setPodDefaults(Pod& pod) {
   if (s.dnsPolicy.empty()) s.dnsPolicy = "ClusterFirst";
   if (s.schedulerName.empty()) s.schedulerName = "default-scheduler";
   if (!s.enableServiceLinks) s.enableServiceLinks = true;
+  if (!s.securityContext) s.securityContext.emplace();
   for (auto& c : s.initContainers) setContainerDefaults(c);
   for (auto& c : s.containers) setContainerDefaults(c);
   // With hostNetwork the host port is the container port (SetDefaults_Pod).

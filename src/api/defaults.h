@@ -9,8 +9,9 @@
 namespace peapod::api {
 
 // Fills every unset field Kubernetes defaults: namespace, restartPolicy, grace period, DNS
-// policy, scheduler, service links, per-container pull/termination-message policy, port
-// protocols, hostPath type. Leaves uid/creationTimestamp to the server.
+// policy, scheduler, service links, pod securityContext {}, per-container pull and
+// termination-message policy, port protocols, probe timings (1s/10s/1/3), httpGet path "/" and
+// scheme HTTP, fieldRef apiVersion, hostPath type. Leaves uid/creationTimestamp to the server.
 void setPodDefaults(Pod& pod);
 void setContainerDefaults(Container& c);
 

@@ -1,7 +1,8 @@
 // Kubernetes core/v1 Pod types: plain structs whose members are named like their JSON keys.
 //
 // Each struct lists its fields once in `fields(v)`; the codec (codec.h) walks that list to
-// encode, strictly decode and compare. Adding a field is one member plus one `v(...)` line.
+// encode and strictly decode. Adding a field is one member plus one `v(...)` line; append new
+// members at the end of a struct so positional aggregate initialisers elsewhere keep working.
 // The FieldOpt of a field mirrors its Go json tag: kOmitEmpty for ",omitempty", kAlways when
 // the tag has no omitempty, kTime for metav1.Time values (a zero time encodes as null).
 #pragma once
@@ -12,16 +13,10 @@
 #include <string>
 #include <vector>
 
-namespace peapod::api {
+#include "api/field_opt.h"
+#include "api/types_parts.h"
 
-enum class FieldOpt {
-  kOmitEmpty,  // `json:"x,omitempty"`: "", 0, false, [], {}, nullopt are left out
-  kAlways,     // `json:"x"`: always emitted, even when zero
-  kTime,       // metav1.Time value: emitted as null when empty (Go's zero time)
-};
-inline constexpr FieldOpt kOmitEmpty = FieldOpt::kOmitEmpty;
-inline constexpr FieldOpt kAlways = FieldOpt::kAlways;
-inline constexpr FieldOpt kTime = FieldOpt::kTime;
+namespace peapod::api {
 
 using StringMap = std::map<std::string, std::string>;
 
@@ -59,9 +54,11 @@ struct ObjectMeta {
 struct EnvVar {
   std::string name;
   std::string value;
+  std::optional<EnvVarSource> valueFrom;
   template <class V> void fields(V& v) {
     v("name", name, kAlways);
     v("value", value);
+    v("valueFrom", valueFrom);
   }
   bool operator==(const EnvVar&) const = default;
 };
@@ -110,6 +107,14 @@ struct Container {
   std::string imagePullPolicy;
   bool stdin = false;
   bool tty = false;
+  ResourceRequirements resources;
+  std::optional<Probe> livenessProbe;
+  std::optional<Probe> readinessProbe;
+  std::optional<Probe> startupProbe;
+  std::optional<Lifecycle> lifecycle;
+  std::optional<SecurityContext> securityContext;
+  bool stdinOnce = false;
+  std::optional<std::string> restartPolicy;  // "Always" makes an init container a sidecar
 
   template <class V> void fields(V& v) {
     v("name", name, kAlways);
@@ -125,6 +130,14 @@ struct Container {
     v("imagePullPolicy", imagePullPolicy);
     v("stdin", stdin);
     v("tty", tty);
+    v("resources", resources);
+    v("livenessProbe", livenessProbe);
+    v("readinessProbe", readinessProbe);
+    v("startupProbe", startupProbe);
+    v("lifecycle", lifecycle);
+    v("securityContext", securityContext);
+    v("stdinOnce", stdinOnce);
+    v("restartPolicy", restartPolicy);
   }
   bool operator==(const Container&) const = default;
 };
@@ -182,6 +195,9 @@ struct PodSpec {
   std::string schedulerName;
   std::optional<int32_t> priority;
   std::optional<bool> enableServiceLinks;
+  std::optional<PodSecurityContext> securityContext;
+  std::vector<Toleration> tolerations;
+  std::vector<LocalObjectReference> imagePullSecrets;
 
   template <class V> void fields(V& v) {
     v("volumes", volumes);
@@ -204,6 +220,9 @@ struct PodSpec {
     v("schedulerName", schedulerName);
     v("priority", priority);
     v("enableServiceLinks", enableServiceLinks);
+    v("securityContext", securityContext);
+    v("tolerations", tolerations);
+    v("imagePullSecrets", imagePullSecrets);
   }
   bool operator==(const PodSpec&) const = default;
 };
