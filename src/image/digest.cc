@@ -83,6 +83,23 @@ Status copyVerified(const std::filesystem::path& src, const std::filesystem::pat
   return {};
 }
 
+Result<std::pair<std::string, int64_t>> digestFile(const std::filesystem::path& p) {
+  sys::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Error::sys("open", p.string());
+  Sha256 h;
+  std::vector<char> buf(1 << 20);
+  int64_t total = 0;
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::sys("read", p.string());
+    if (n == 0) break;
+    h.update(buf.data(), n);
+    total += n;
+  }
+  return std::pair{h.digest(), total};
+}
+
 Result<std::string> readSmallFile(const std::filesystem::path& p, size_t maxSize) {
   sys::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return Error::sys("open", p.string());

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/result.h"
 
@@ -38,6 +39,9 @@ Result<std::string> digestHex(std::string_view digest);
 // on mismatch removes `dst` and fails naming the digest.
 Status copyVerified(const std::filesystem::path& src, const std::filesystem::path& dst,
                     std::string_view digest, int64_t size);
+
+// The digest and size of a file's contents.
+Result<std::pair<std::string, int64_t>> digestFile(const std::filesystem::path& p);
 
 // Reads a small file (manifests, configs, index) of at most `maxSize` bytes.
 Result<std::string> readSmallFile(const std::filesystem::path& p, size_t maxSize = 8u << 20);

@@ -20,7 +20,7 @@ struct Image {
   std::string digest;                   // manifest digest "sha256:..."
   std::vector<std::string> names;       // normalized references, e.g. "docker.io/library/busybox:latest"
   ImageConfig config;
-  std::vector<std::string> layerDirs;   // unpacked layer roots, BASE layer first (overlay lowerdirs order reversed)
+  std::vector<std::string> layerDirs;   // unpacked layer roots, BASE layer first (overlay lowerdir= wants the reverse: top first)
   uint64_t size = 0;                    // sum of compressed layer sizes (what `images` shows)
   std::string created;                  // from the config
 };

@@ -59,6 +59,7 @@ struct LayoutImage {
   Manifest manifest;
   ConfigInfo config;
   std::map<std::string, std::string> annotations;
+  std::vector<std::string> repoTags;  // docker-archive names ("busybox:latest"), when that is the source
 };
 
 // Reads `dir`/index.json and follows each entry (through nested indexes, choosing

@@ -8,6 +8,7 @@
 
 #include "base/scope_exit.h"
 #include "image/digest.h"
+#include "image/docker_archive.h"
 #include "image/oci_layout.h"
 #include "image/reference.h"
 #include "image/store.h"
@@ -35,6 +36,14 @@ Result<std::vector<std::string>> namesFor(const LayoutImage& img, const std::opt
     return std::vector<std::string>{r->str()};
   };
   if (tag) return named(*tag, "--tag");
+  if (!img.repoTags.empty()) {
+    std::vector<std::string> names;
+    for (const auto& t : img.repoTags) {
+      PEAPOD_ASSIGN_OR_RETURN(auto n, named(t, "RepoTags"));
+      names.push_back(n[0]);
+    }
+    return names;
+  }
   auto a = img.annotations.find(std::string(kAnnotationImageName));
   if (a != img.annotations.end()) return named(a->second, kAnnotationImageName);
   a = img.annotations.find(std::string(kAnnotationRefName));
@@ -80,12 +89,12 @@ Result<std::vector<Image>> Store::importArchive(const fs::path& dirOrTar, const 
   } else if (!S_ISDIR(st.st_mode)) {
     return wrap(Error("not a directory or a tar file"));
   }
-  if (!pathExists(layout / "index.json")) {
-    if (pathExists(layout / "manifest.json"))
-      return wrap(Error("docker-archive (docker save) format is not supported yet; use an OCI layout (skopeo copy ... oci-archive:)"));
-    return wrap(Error("not an OCI image layout: no index.json"));
-  }
-  auto found = readLayout(layout);
+  // An OCI layout wins over a docker-archive: newer `docker save` writes both.
+  std::map<std::string, fs::path> blobPaths;  // docker-archive blobs live at their own paths
+  Result<std::vector<LayoutImage>> found = Error("");
+  if (pathExists(layout / "index.json")) found = readLayout(layout);
+  else if (pathExists(layout / "manifest.json")) found = readDockerArchive(layout, staging / "docker", &blobPaths);
+  else return wrap(Error("neither an OCI image layout (index.json) nor a docker-archive (manifest.json)"));
   if (!found.ok()) return wrap(std::move(found).error());
   if (tag && found->size() > 1) {
     std::set<std::string> ids;
@@ -102,7 +111,9 @@ Result<std::vector<Image>> Store::importArchive(const fs::path& dirOrTar, const 
   auto stageBlob = [&](const Descriptor& d) -> Status {
     std::string hex = d.digest.substr(7);
     if (!staged.blobs.insert(hex).second) return {};
-    return copyVerified(layoutBlobPath(layout, d.digest), sblobs / hex, d.digest, d.size);
+    auto p = blobPaths.find(d.digest);
+    fs::path src = p != blobPaths.end() ? p->second : layoutBlobPath(layout, d.digest);
+    return copyVerified(src, sblobs / hex, d.digest, d.size);
   };
   for (const LayoutImage& li : *found) {
     ImageRecord rec;

@@ -71,7 +71,12 @@ class Unpacker {
     PEAPOD_ASSIGN_OR_RETURN(parent_, parentDir(comps));
 
     if (opts_.layer && base_.starts_with(kWhiteoutPrefix)) return whiteout();
-    if (const char* link = archive_entry_hardlink(e)) return hardlink(link);
+    if (const char* link = archive_entry_hardlink(e)) {
+      if (!opts_.layer) return refuse("links are not allowed here");
+      return hardlink(link);
+    }
+    if (!opts_.layer && archive_entry_filetype(e) != AE_IFDIR && archive_entry_filetype(e) != AE_IFREG)
+      return refuse("only files and directories are allowed here");
     switch (archive_entry_filetype(e)) {
       case AE_IFDIR: return directory(e);
       case AE_IFREG: return regular(a, e);

@@ -13,7 +13,8 @@ namespace peapod::image {
 struct UnpackOptions {
   // An OCI layer: ".wh.<name>" becomes an overlay whiteout (char device 0/0) and
   // ".wh..wh..opq" the opaque xattr on its directory; 0/0 char devices are kept.
-  // Otherwise (a layout tarball) entries are taken literally and no device is allowed.
+  // Otherwise (a layout tarball) only plain files and directories are accepted, so blob
+  // names can not be links to host files.
   bool layer = true;
   // When set ("sha256:<hex>"), the uncompressed tar stream must hash to it (a layer's diff_id).
   std::string expectedDiffId;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "image/digest.h"
 #include "image/store.h"
 #include "image/testing/layout_builder.h"
 #include "testing/fixtures.h"
@@ -184,6 +185,39 @@ TEST_F(ImageStoreTest, BareTagAnnotationAsksForTag) {
   auto named = store_->importArchive(tmp_ / "layout2", std::nullopt);
   ASSERT_TRUE(named.ok()) << named.error().message();
   EXPECT_EQ((*named)[0].names, std::vector<std::string>{"quay.io/x/y:2"});
+}
+
+TEST_F(ImageStoreTest, ImportsDockerArchiveTarball) {
+  auto layer = testing::makeTar({testing::dirEntry("etc"), testing::fileEntry("etc/motd", "hi")},
+                                testing::Compression::kNone);
+  ASSERT_TRUE(layer.ok()) << layer.error().message();
+  std::string config = R"({"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/true"]},)"
+                       R"("rootfs":{"type":"layers","diff_ids":[")" + sha256Digest(*layer) + R"("]}})";
+  std::string manifest = R"([{"Config":"cfg.json","RepoTags":["dock:1","other/name:2"],"Layers":["l1/layer.tar"]}])";
+  auto tar = testing::makeTar({testing::fileEntry("manifest.json", manifest), testing::fileEntry("cfg.json", config),
+                               testing::dirEntry("l1"), testing::fileEntry("l1/layer.tar", *layer)},
+                              testing::Compression::kNone);
+  ASSERT_TRUE(tar.ok());
+  { std::ofstream(tmp_ / "docker.tar", std::ios::binary) << *tar; }
+  auto r = store_->importArchive(tmp_ / "docker.tar", std::nullopt);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].id, sha256Digest(config));
+  EXPECT_EQ((*r)[0].names, (std::vector<std::string>{"docker.io/library/dock:1", "docker.io/other/name:2"}));
+  EXPECT_EQ((*r)[0].config.cmd, std::vector<std::string>{"/bin/true"});
+  EXPECT_EQ(peapod::testing::readFile(fs::path((*r)[0].layerDirs[0]) / "etc/motd"), "hi");
+  EXPECT_TRUE(store_->find("other/name:2").ok());
+}
+
+TEST_F(ImageStoreTest, LayoutTarballsMayNotHoldLinks) {
+  auto tar = testing::makeTar({testing::fileEntry("index.json", "{}"), testing::linkEntry("blobs", "/etc")},
+                              testing::Compression::kNone);
+  ASSERT_TRUE(tar.ok());
+  { std::ofstream(tmp_ / "evil.tar", std::ios::binary) << *tar; }
+  auto r = store_->importArchive(tmp_ / "evil.tar", std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("only files and directories"), std::string::npos) << r.error().message();
+  expectEmptyStore();
 }
 
 TEST_F(ImageStoreTest, LookupsWhileImportingOnAnotherThread) {
