@@ -1,47 +1,19 @@
 // validatePod / validatePodUpdate: mirrors ValidatePodCreate and ValidatePodUpdate of Kubernetes.
 #include "api/validation.h"
 
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "api/validation_detail.h"
 #include "api/validation_names.h"
 
 namespace peapod::api {
 
 namespace {
 
-using Errors = std::vector<FieldError>;
-using T = FieldError::Type;
-
-std::string num(int64_t v) { return std::to_string(v); }
-
-void add(Errors& errs, T type, std::string field, std::string bad = {}, std::string detail = {}) {
-  errs.push_back(FieldError{type, std::move(field), std::move(bad), std::move(detail)});
-}
-
-void required(Errors& errs, std::string field, std::string detail = {}) {
-  add(errs, T::Required, std::move(field), {}, std::move(detail));
-}
-
-// One Invalid error per message, as Kubernetes reports each failed rule separately.
-void invalidEach(Errors& errs, const std::string& field, std::string_view value, const std::vector<std::string>& msgs) {
-  for (const auto& m : msgs) add(errs, T::Invalid, field, quoteValue(value), m);
-}
-
-void notSupported(Errors& errs, std::string field, std::string_view value, std::vector<std::string> supported) {
-  std::string detail = "supported values: ";
-  for (size_t i = 0; i < supported.size(); ++i) detail += (i ? ", " : "") + quoteValue(supported[i]);
-  add(errs, T::NotSupported, std::move(field), quoteValue(value), std::move(detail));
-}
-
-// Required when empty, Unsupported when not one of `supported` (sorted, as Kubernetes lists them).
-void oneOf(Errors& errs, const std::string& field, const std::string& value, std::vector<std::string> supported) {
-  if (value.empty()) return required(errs, field);
-  for (const auto& s : supported)
-    if (s == value) return;
-  notSupported(errs, field, value, std::move(supported));
-}
+using namespace validation_detail;
 
 void validateLabels(Errors& errs, const StringMap& labels, const std::string& field) {
   for (const auto& [k, v] : labels) {
@@ -139,7 +111,7 @@ std::set<std::string> validateVolumes(Errors& errs, const std::vector<Volume>& v
 }
 
 void validateContainer(Errors& errs, const Container& c, const std::string& path, std::set<std::string>& allNames,
-                       const std::set<std::string>& volumes) {
+                       const std::set<std::string>& volumes, bool init, std::optional<int64_t> grace) {
   if (c.name.empty()) {
     required(errs, path + ".name");
   } else if (auto msgs = isDns1123Label(c.name); !msgs.empty()) {
@@ -178,7 +150,9 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
   }
 
   for (size_t i = 0; i < c.env.size(); ++i) {
-    if (c.env[i].name.empty()) required(errs, path + ".env[" + num(i) + "].name");
+    std::string ep = path + ".env[" + num(i) + "]";
+    if (c.env[i].name.empty()) required(errs, ep + ".name");
+    if (c.env[i].valueFrom) validateEnvValueFrom(errs, c.env[i], ep + ".valueFrom");
   }
 
   std::set<std::string> mountPaths;
@@ -205,6 +179,7 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
     }
   }
   oneOf(errs, path + ".imagePullPolicy", c.imagePullPolicy, {"Always", "IfNotPresent", "Never"});
+  validateContainerExtras(errs, c, path, init, grace);
 }
 
 void validateSpec(Errors& errs, const PodSpec& s) {
@@ -212,7 +187,8 @@ void validateSpec(Errors& errs, const PodSpec& s) {
   std::set<std::string> names;
   if (s.containers.empty()) required(errs, "spec.containers");
   for (size_t i = 0; i < s.containers.size(); ++i)
-    validateContainer(errs, s.containers[i], "spec.containers[" + num(i) + "]", names, volumes);
+    validateContainer(errs, s.containers[i], "spec.containers[" + num(i) + "]", names, volumes, false,
+                      s.terminationGracePeriodSeconds);
   // Host ports may not collide between the pod's containers (checkHostPortConflicts).
   std::set<std::string> hostPorts;
   for (size_t ci = 0; ci < s.containers.size(); ++ci) {
@@ -225,7 +201,8 @@ void validateSpec(Errors& errs, const PodSpec& s) {
     }
   }
   for (size_t i = 0; i < s.initContainers.size(); ++i)
-    validateContainer(errs, s.initContainers[i], "spec.initContainers[" + num(i) + "]", names, volumes);
+    validateContainer(errs, s.initContainers[i], "spec.initContainers[" + num(i) + "]", names, volumes, true,
+                      s.terminationGracePeriodSeconds);
 
   oneOf(errs, "spec.restartPolicy", s.restartPolicy, {"Always", "Never", "OnFailure"});
   oneOf(errs, "spec.dnsPolicy", s.dnsPolicy, {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"});
@@ -240,6 +217,7 @@ void validateSpec(Errors& errs, const PodSpec& s) {
   if (!s.serviceAccountName.empty())
     invalidEach(errs, "spec.serviceAccountName", s.serviceAccountName, isDns1123Subdomain(s.serviceAccountName));
   if (!s.nodeName.empty()) invalidEach(errs, "spec.nodeName", s.nodeName, isDns1123Subdomain(s.nodeName));
+  validateTolerations(errs, s.tolerations, "spec.tolerations");
 }
 
 const char kUpdateForbidden[] =
@@ -319,6 +297,9 @@ std::vector<FieldError> validatePodUpdate(const Pod& updated, const Pod& old) {
   // Compare the specs with the mutable fields taken from the old pod.
   PodSpec munged = updated.spec;
   munged.activeDeadlineSeconds = old.spec.activeDeadlineSeconds;
+  validateOnlyAddedTolerations(errs, updated.spec.tolerations, old.spec.tolerations, "spec.tolerations");
+  validateTolerations(errs, updated.spec.tolerations, "spec.tolerations");
+  munged.tolerations = old.spec.tolerations;
   if (munged.containers.size() == old.spec.containers.size())
     for (size_t i = 0; i < munged.containers.size(); ++i) munged.containers[i].image = old.spec.containers[i].image;
   if (munged.initContainers.size() == old.spec.initContainers.size())
