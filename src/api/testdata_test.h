@@ -14,7 +14,9 @@ inline const char* kFullPodJson = R"({
     "resourceVersion": "42", "generation": 3, "creationTimestamp": "2026-11-22T17:40:01Z",
     "deletionTimestamp": "2026-11-22T18:00:00Z", "deletionGracePeriodSeconds": 30,
     "labels": {"app": "web", "tier": "front"}, "annotations": {"example.com/note": "hi"},
-    "finalizers": ["example.com/keep"]
+    "finalizers": ["example.com/keep"],
+    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-rs", "uid": "9",
+                         "controller": true, "blockOwnerDeletion": true}]
   },
   "spec": {
     "volumes": [
@@ -56,7 +58,11 @@ inline const char* kFullPodJson = R"({
                         "fsGroup": 5, "sysctls": [{"name": "net.ipv4.ip_forward", "value": "1"}],
                         "seccompProfile": {"type": "RuntimeDefault"}},
     "tolerations": [{"key": "k", "operator": "Equal", "value": "v", "effect": "NoExecute", "tolerationSeconds": 60}],
-    "imagePullSecrets": [{"name": "regcred"}]
+    "imagePullSecrets": [{"name": "regcred"}],
+    "dnsConfig": {"nameservers": ["10.0.0.10"], "searches": ["svc.local"], "options": [{"name": "ndots", "value": "2"}]},
+    "hostAliases": [{"ip": "127.0.0.1", "hostnames": ["foo.local"]}],
+    "setHostnameAsFQDN": false, "priorityClassName": "high", "runtimeClassName": "peapod",
+    "serviceAccount": "default"
   },
   "status": {
     "phase": "Running",

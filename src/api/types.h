@@ -33,6 +33,7 @@ struct ObjectMeta {
   StringMap labels;
   StringMap annotations;
   std::vector<std::string> finalizers;
+  std::vector<OwnerReference> ownerReferences;
 
   template <class V> void fields(V& v) {
     v("name", name);
@@ -47,6 +48,7 @@ struct ObjectMeta {
     v("labels", labels);
     v("annotations", annotations);
     v("finalizers", finalizers);
+    v("ownerReferences", ownerReferences);
   }
   bool operator==(const ObjectMeta&) const = default;
 };
@@ -198,6 +200,12 @@ struct PodSpec {
   std::optional<PodSecurityContext> securityContext;
   std::vector<Toleration> tolerations;
   std::vector<LocalObjectReference> imagePullSecrets;
+  std::optional<PodDNSConfig> dnsConfig;
+  std::vector<HostAlias> hostAliases;
+  std::optional<bool> setHostnameAsFQDN;
+  std::string priorityClassName;
+  std::optional<std::string> runtimeClassName;
+  std::string serviceAccount;  // deprecated alias of serviceAccountName, still emitted by Kubernetes
 
   template <class V> void fields(V& v) {
     v("volumes", volumes);
@@ -223,6 +231,12 @@ struct PodSpec {
     v("securityContext", securityContext);
     v("tolerations", tolerations);
     v("imagePullSecrets", imagePullSecrets);
+    v("dnsConfig", dnsConfig);
+    v("hostAliases", hostAliases);
+    v("setHostnameAsFQDN", setHostnameAsFQDN);
+    v("priorityClassName", priorityClassName);
+    v("runtimeClassName", runtimeClassName);
+    v("serviceAccount", serviceAccount);
   }
   bool operator==(const PodSpec&) const = default;
 };

@@ -276,4 +276,56 @@ struct LocalObjectReference {
   bool operator==(const LocalObjectReference&) const = default;
 };
 
+struct OwnerReference {
+  std::string apiVersion;
+  std::string kind;
+  std::string name;
+  std::string uid;
+  std::optional<bool> controller;
+  std::optional<bool> blockOwnerDeletion;
+  template <class V> void fields(V& v) {
+    v("apiVersion", apiVersion, kAlways);
+    v("kind", kind, kAlways);
+    v("name", name, kAlways);
+    v("uid", uid, kAlways);
+    v("controller", controller);
+    v("blockOwnerDeletion", blockOwnerDeletion);
+  }
+  bool operator==(const OwnerReference&) const = default;
+};
+
+struct PodDNSConfigOption {
+  std::string name;
+  std::optional<std::string> value;
+  template <class V> void fields(V& v) {
+    v("name", name);
+    v("value", value);
+  }
+  bool operator==(const PodDNSConfigOption&) const = default;
+};
+
+// Extra resolv.conf content; with dnsPolicy None it is the whole of it.
+struct PodDNSConfig {
+  std::vector<std::string> nameservers;
+  std::vector<std::string> searches;
+  std::vector<PodDNSConfigOption> options;
+  template <class V> void fields(V& v) {
+    v("nameservers", nameservers);
+    v("searches", searches);
+    v("options", options);
+  }
+  bool operator==(const PodDNSConfig&) const = default;
+};
+
+// An /etc/hosts entry added to the pod's hosts file.
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+  template <class V> void fields(V& v) {
+    v("ip", ip);
+    v("hostnames", hostnames);
+  }
+  bool operator==(const HostAlias&) const = default;
+};
+
 }  // namespace peapod::api

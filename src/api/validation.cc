@@ -1,6 +1,8 @@
 // validatePod / validatePodUpdate: mirrors ValidatePodCreate and ValidatePodUpdate of Kubernetes.
 #include "api/validation.h"
 
+#include <arpa/inet.h>
+
 #include <optional>
 #include <set>
 
@@ -182,6 +184,52 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
   validateContainerExtras(errs, c, path, init, grace);
 }
 
+// validation.IsValidIP; inet_pton only parses text (no system call).
+void validIp(Errors& errs, const std::string& field, const std::string& ip) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1) return;
+  add(errs, T::Invalid, field, quoteValue(ip), "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+}
+
+// Go's %#v of a []string, the bad value Kubernetes prints for whole lists.
+std::string goStringSlice(const std::vector<std::string>& v) {
+  std::string s = "[]string{";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + quoteValue(v[i]);
+  return s + "}";
+}
+
+void validateDns(Errors& errs, const PodSpec& s) {
+  const std::string path = "spec.dnsConfig";
+  if (s.dnsPolicy == "None" && !s.dnsConfig)
+    required(errs, path, "must provide `dnsConfig` when `dnsPolicy` is None");
+  if (!s.dnsConfig) return;
+  const PodDNSConfig& c = *s.dnsConfig;
+  if (s.dnsPolicy == "None" && c.nameservers.empty())
+    required(errs, path + ".nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None");
+  if (c.nameservers.size() > 3)
+    add(errs, T::Invalid, path + ".nameservers", goStringSlice(c.nameservers), "must not have more than 3 nameservers");
+  for (size_t i = 0; i < c.nameservers.size(); ++i) validIp(errs, path + ".nameservers[" + num(i) + "]", c.nameservers[i]);
+  if (c.searches.size() > 32)
+    add(errs, T::Invalid, path + ".searches", goStringSlice(c.searches), "must not have more than 32 search paths");
+  for (size_t i = 0; i < c.searches.size(); ++i) {
+    std::string search = c.searches[i];
+    if (search.size() > 1 && search.back() == '.') search.pop_back();  // a trailing dot is allowed
+    invalidEach(errs, path + ".searches[" + num(i) + "]", search, isDns1123Subdomain(search));
+  }
+  for (size_t i = 0; i < c.options.size(); ++i)
+    if (c.options[i].name.empty()) required(errs, path + ".options[" + num(i) + "]", "Option.Name must not be empty");
+}
+
+void validateHostAliases(Errors& errs, const std::vector<HostAlias>& aliases) {
+  for (size_t i = 0; i < aliases.size(); ++i) {
+    std::string path = "spec.hostAliases[" + num(i) + "]";
+    validIp(errs, path + ".ip", aliases[i].ip);
+    for (size_t j = 0; j < aliases[i].hostnames.size(); ++j)
+      invalidEach(errs, path + ".hostnames[" + num(j) + "]", aliases[i].hostnames[j],
+                  isDns1123Subdomain(aliases[i].hostnames[j]));
+  }
+}
+
 void validateSpec(Errors& errs, const PodSpec& s) {
   std::set<std::string> volumes = validateVolumes(errs, s.volumes);
   std::set<std::string> names;
@@ -218,6 +266,8 @@ void validateSpec(Errors& errs, const PodSpec& s) {
     invalidEach(errs, "spec.serviceAccountName", s.serviceAccountName, isDns1123Subdomain(s.serviceAccountName));
   if (!s.nodeName.empty()) invalidEach(errs, "spec.nodeName", s.nodeName, isDns1123Subdomain(s.nodeName));
   validateTolerations(errs, s.tolerations, "spec.tolerations");
+  validateDns(errs, s);
+  validateHostAliases(errs, s.hostAliases);
 }
 
 const char kUpdateForbidden[] =

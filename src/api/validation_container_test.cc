@@ -213,3 +213,47 @@ TEST(Defaults, ProbesAndSecurityContext) {
 
 }  // namespace
 }  // namespace peapod::api
+
+namespace peapod::api {
+namespace {
+
+TEST(ValidateDns, Rules) {
+  EXPECT_EQ(check([](Pod& p) { p.spec.dnsPolicy = "None"; }),
+            "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None");
+  EXPECT_EQ(check([](Pod& p) {
+              p.spec.dnsPolicy = "None";
+              p.spec.dnsConfig.emplace();
+            }),
+            "spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver when `dnsPolicy` "
+            "is None");
+  EXPECT_EQ(check([](Pod& p) {
+              p.spec.dnsPolicy = "None";
+              p.spec.dnsConfig = PodDNSConfig{{"10.0.0.1", "::1"}, {"svc.cluster.local."}, {{"ndots", "1"}}};
+            }),
+            "");
+  EXPECT_EQ(check([](Pod& p) { p.spec.dnsConfig = PodDNSConfig{{"1.2.3.4", "a", "b", "c"}, {}, {}}; }),
+            "spec.dnsConfig.nameservers: Invalid value: []string{\"1.2.3.4\", \"a\", \"b\", \"c\"}: must not have "
+            "more than 3 nameservers\n"
+            "spec.dnsConfig.nameservers[1]: Invalid value: \"a\": must be a valid IP address, (e.g. 10.9.8.7 or "
+            "2001:db8::ffff)\n"
+            "spec.dnsConfig.nameservers[2]: Invalid value: \"b\": must be a valid IP address, (e.g. 10.9.8.7 or "
+            "2001:db8::ffff)\n"
+            "spec.dnsConfig.nameservers[3]: Invalid value: \"c\": must be a valid IP address, (e.g. 10.9.8.7 or "
+            "2001:db8::ffff)");
+  EXPECT_EQ(check([](Pod& p) { p.spec.dnsConfig = PodDNSConfig{{}, {}, {PodDNSConfigOption{}}}; }),
+            "spec.dnsConfig.options[0]: Required value: Option.Name must not be empty");
+}
+
+TEST(ValidateHostAliases, Rules) {
+  EXPECT_EQ(check([](Pod& p) { p.spec.hostAliases = {HostAlias{"127.0.0.1", {"foo.local", "bar"}}}; }), "");
+  EXPECT_EQ(check([](Pod& p) { p.spec.hostAliases = {HostAlias{"300.1.1.1", {"Foo"}}}; }),
+            "spec.hostAliases[0].ip: Invalid value: \"300.1.1.1\": must be a valid IP address, (e.g. 10.9.8.7 or "
+            "2001:db8::ffff)\n"
+            "spec.hostAliases[0].hostnames[0]: Invalid value: \"Foo\": a lowercase RFC 1123 subdomain must consist of "
+            "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
+            "(e.g. 'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+}
+
+}  // namespace
+}  // namespace peapod::api
