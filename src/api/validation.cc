@@ -181,6 +181,7 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
     }
   }
   oneOf(errs, path + ".imagePullPolicy", c.imagePullPolicy, {"Always", "IfNotPresent", "Never"});
+  validateResources(errs, c.resources, path + ".resources");
   validateContainerExtras(errs, c, path, init, grace);
 }
 

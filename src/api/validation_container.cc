@@ -2,6 +2,7 @@
 // sidecar rules and tolerations (pkg/apis/core/validation: validateProbe, validateHandler...).
 #include <set>
 
+#include "api/quantity.h"
 #include "api/validation_detail.h"
 #include "api/validation_names.h"
 
@@ -199,6 +200,30 @@ void validateContainerExtras(Errors& errs, const Container& c, const std::string
     validateProbe(errs, *c.startupProbe, path + ".startupProbe", grace);
     if (c.startupProbe->successThreshold != 1)
       add(errs, T::Invalid, path + ".startupProbe.successThreshold", num(c.startupProbe->successThreshold), "must be 1");
+  }
+}
+
+void validateResources(Errors& errs, const ResourceRequirements& r, const std::string& path) {
+  auto checkList = [&](const ResourceList& list, const std::string& lp) {
+    for (const auto& [name, q] : list) {
+      std::string fp = lp + "[" + name + "]";
+      // Standard names, hugepages-<size>, or extended resources with a domain ("example.com/gpu").
+      bool standard = name == "cpu" || name == "memory" || name == "ephemeral-storage" ||
+                      name.starts_with("hugepages-") || name.find('/') != std::string::npos;
+      if (!standard) add(errs, T::Invalid, fp, quoteValue(name), "must be a standard resource for containers");
+      auto cmp = compareQuantities(q.value, "0");
+      if (cmp && *cmp < 0) add(errs, T::Invalid, fp, quoteValue(q.value), "must be greater than or equal to 0");
+    }
+  };
+  checkList(r.limits, path + ".limits");
+  checkList(r.requests, path + ".requests");
+  for (const auto& [name, request] : r.requests) {
+    auto limit = r.limits.find(name);
+    if (limit == r.limits.end()) continue;
+    auto cmp = compareQuantities(request.value, limit->second.value);
+    if (cmp && *cmp > 0)
+      add(errs, T::Invalid, path + ".requests[" + name + "]", quoteValue(request.value),
+          "must be less than or equal to " + name + " limit of " + limit->second.value);
   }
 }
 

@@ -257,3 +257,28 @@ TEST(ValidateHostAliases, Rules) {
 
 }  // namespace
 }  // namespace peapod::api
+
+namespace peapod::api {
+namespace {
+
+TEST(ValidateResources, Rules) {
+  EXPECT_EQ(check([](Pod& p) {
+              ctr(p).resources.limits = {{"cpu", Quantity{"1"}}, {"memory", Quantity{"1Gi"}}};
+              ctr(p).resources.requests = {{"cpu", Quantity{"500m"}}, {"example.com/gpu", Quantity{"1"}}};
+            }),
+            "");
+  EXPECT_EQ(check([](Pod& p) {
+              ctr(p).resources.limits = {{"cpu", Quantity{"1"}}};
+              ctr(p).resources.requests = {{"cpu", Quantity{"2"}}};
+            }),
+            "spec.containers[0].resources.requests[cpu]: Invalid value: \"2\": must be less than or equal to cpu limit "
+            "of 1");
+  EXPECT_EQ(check([](Pod& p) { ctr(p).resources.limits = {{"gpu", Quantity{"1"}}}; }),
+            "spec.containers[0].resources.limits[gpu]: Invalid value: \"gpu\": must be a standard resource for "
+            "containers");
+  EXPECT_EQ(check([](Pod& p) { ctr(p).resources.requests = {{"memory", Quantity{"-1"}}}; }),
+            "spec.containers[0].resources.requests[memory]: Invalid value: \"-1\": must be greater than or equal to 0");
+}
+
+}  // namespace
+}  // namespace peapod::api

@@ -43,6 +43,8 @@ void validateEnvValueFrom(Errors& errs, const EnvVar& ev, const std::string& pat
 // The probe/lifecycle/restartPolicy rules that differ between init, sidecar and app containers.
 void validateContainerExtras(Errors& errs, const Container& c, const std::string& path, bool init,
                              std::optional<int64_t> gracePeriod);
+// Resource names, non-negative quantities, requests <= limits.
+void validateResources(Errors& errs, const ResourceRequirements& r, const std::string& path);
 void validateTolerations(Errors& errs, const std::vector<Toleration>& tolerations, const std::string& path);
 // Update rule: existing tolerations stay (only tolerationSeconds may change); new ones may be added.
 void validateOnlyAddedTolerations(Errors& errs, const std::vector<Toleration>& now,
