@@ -7,6 +7,7 @@ namespace peapod::api {
 
 namespace {
 
+const char kPortNameFmt[] = "[-a-z0-9]+";
 const char kLabelFmt[] = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const char kLabelErr[] =
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
@@ -42,9 +43,16 @@ std::string regexError(std::string msg, const char* fmt, std::initializer_list<c
   return msg;
 }
 
+// Compiles each pattern once; the patterns are the constants above.
 bool matches(std::string_view v, const char* fmt) {
-  std::regex re(fmt);
-  return std::regex_match(v.begin(), v.end(), re);
+  static const std::regex kLabel(kLabelFmt), kSubdomain(kSubdomainFmt), kQualified(kQualifiedFmt),
+      kLabelValue(kLabelValueFmt), kPortName(kPortNameFmt);
+  const std::regex* re = fmt == kLabelFmt           ? &kLabel
+                         : fmt == kSubdomainFmt     ? &kSubdomain
+                         : fmt == kQualifiedFmt     ? &kQualified
+                         : fmt == kLabelValueFmt    ? &kLabelValue
+                                                    : &kPortName;
+  return std::regex_match(v.begin(), v.end(), *re);
 }
 
 }  // namespace
@@ -108,7 +116,7 @@ std::vector<std::string> isValidLabelValue(std::string_view value) {
 std::vector<std::string> isValidPortName(std::string_view port) {
   std::vector<std::string> errs;
   if (port.size() > 15) errs.push_back(maxLenError(15));
-  if (!matches(port, "[-a-z0-9]+"))
+  if (!matches(port, kPortNameFmt))
     errs.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
   if (port.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string_view::npos)
     errs.push_back("must contain at least one letter (a-z)");
