@@ -284,10 +284,12 @@ void immutable(Errors& errs, const std::string& field, const std::string& now, c
 
 std::string quoteValue(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
 
-std::string FieldError::toString() const {
+std::string FieldError::toString() const { return field + ": " + body(); }
+
+std::string FieldError::body() const {
   static const char* kNames[] = {"Required value", "Invalid value", "Duplicate value", "Unsupported value",
                                  "Forbidden",      "Too long",      "Not found"};
-  std::string s = field + ": " + kNames[static_cast<int>(type)];
+  std::string s = kNames[static_cast<int>(type)];
   // Required, Forbidden and TooLong never print the value (field.Error.ErrorBody).
   bool showValue = type != Type::Required && type != Type::Forbidden && type != Type::TooLong && !badValue.empty();
   if (showValue) s += ": " + badValue;

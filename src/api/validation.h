@@ -18,6 +18,8 @@ struct FieldError {
 
   // "spec.containers[1].name: Duplicate value: \"web\""
   std::string toString() const;
+  // toString() without the field: "Duplicate value: \"web\"" (field.Error.ErrorBody, a StatusCause message).
+  std::string body() const;
   // metav1.CauseType: "FieldValueRequired", "FieldValueDuplicate", ...
   std::string reason() const;
 };
