@@ -1,0 +1,17 @@
+#include "cli/commands.h"
+
+#include <CLI/CLI.hpp>
+
+namespace peapod::cli {
+
+void registerCommands(CLI::App& app) {
+  auto ctx = addGlobalFlags(app);
+  registerApply(app, ctx);
+  registerGet(app, ctx);
+  registerLogs(app, ctx);
+  registerDelete(app, ctx);
+  registerWait(app, ctx);
+  registerImage(app, ctx);
+}
+
+}  // namespace peapod::cli

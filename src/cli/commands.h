@@ -1,0 +1,25 @@
+// The peapod verbs (kubectl's, for pods on this node, plus image management).
+#pragma once
+
+#include <memory>
+
+#include "cli/context.h"
+
+namespace CLI {
+class App;
+}
+
+namespace peapod::cli {
+
+// Registers every client verb on the app.
+void registerCommands(CLI::App& app);
+
+// One registration function per verb group, each in its own file.
+void registerApply(CLI::App& app, std::shared_ptr<Context> ctx);   // apply, create
+void registerGet(CLI::App& app, std::shared_ptr<Context> ctx);     // get
+void registerLogs(CLI::App& app, std::shared_ptr<Context> ctx);    // logs
+void registerDelete(CLI::App& app, std::shared_ptr<Context> ctx);  // delete
+void registerWait(CLI::App& app, std::shared_ptr<Context> ctx);    // wait
+void registerImage(CLI::App& app, std::shared_ptr<Context> ctx);   // image import, images
+
+}  // namespace peapod::cli

@@ -1,0 +1,79 @@
+#include "cli/http_client.h"
+
+#include <cctype>
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace peapod::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+template <class Stream>
+HttpResponse exchange(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
+                      const std::string& contentType, const std::string& host) {
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, host);
+  req.set(http::field::user_agent, "peapod");
+  req.set(http::field::accept, "application/json");
+  if (!body.empty()) {
+    req.set(http::field::content_type, contentType);
+    req.body() = body;
+  }
+  req.prepare_payload();
+  http::write(stream, req);
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 << 20);
+  http::read(stream, buffer, parser);
+  auto& res = parser.get();
+  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]), std::move(res.body())};
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& target,
+                                         const std::string& body, const std::string& contentType) {
+  try {
+    asio::io_context io;
+    if (server_.rfind("unix://", 0) == 0) {
+      asio::local::stream_protocol::socket sock(io);
+      sock.connect(asio::local::stream_protocol::endpoint(server_.substr(7)));
+      return exchange(sock, method, target, body, contentType, "localhost");
+    }
+    std::string hostport = server_;
+    for (const char* scheme : {"tcp://", "http://"}) {
+      if (hostport.rfind(scheme, 0) == 0) hostport = hostport.substr(std::string(scheme).size());
+    }
+    size_t colon = hostport.rfind(':');
+    if (colon == std::string::npos) return Error("server address \"" + server_ + "\" has no port");
+    asio::ip::tcp::resolver resolver(io);
+    asio::ip::tcp::socket sock(io);
+    asio::connect(sock, resolver.resolve(hostport.substr(0, colon), hostport.substr(colon + 1)));
+    return exchange(sock, method, target, body, contentType, hostport);
+  } catch (const std::exception& e) {
+    return Error("cannot reach the peapod API at " + server_ + ": " + e.what() +
+                 " (is `peapod daemon` running? set --server or PEAPOD_SERVER)");
+  }
+}
+
+std::string urlEncode(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace peapod::cli

@@ -1,0 +1,129 @@
+#include "server/daemon.h"
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "api/codec.h"
+#include "base/log.h"
+#include "image/store.h"
+#include "node/pod_manager.h"
+#include "server/http_server.h"
+#include "server/image_api.h"
+#include "server/pod_api.h"
+#include "server/router.h"
+#include "store/object_store.h"
+
+namespace peapod::server {
+namespace {
+
+store::Key podKey(const api::Pod& pod) { return {"pods", pod.metadata.namespace_, pod.metadata.name}; }
+
+// The node reports status for the object it was given; a recreated object with the same name has
+// another uid and must not receive it.
+Result<nlohmann::json> currentObject(store::ObjectStore& store, const api::Pod& pod) {
+  PEAPOD_ASSIGN_OR_RETURN(nlohmann::json current, store.get(podKey(pod)));
+  if (current["metadata"].value("uid", "") != pod.metadata.uid) return Error("pod was replaced");
+  return current;
+}
+
+node::PodManager::Callbacks nodeCallbacks(store::ObjectStore& store) {
+  return {
+      [&store](const api::Pod& pod) {
+        auto current = currentObject(store, pod);
+        if (!current.ok()) return;
+        (*current)["status"] = api::encode(pod.status);
+        auto r = store.update(podKey(pod), std::move(*current));
+        if (!r.ok()) log::warn("write status of pod " + pod.metadata.name + ": " + r.error().message());
+      },
+      [&store](const api::Pod& pod) {
+        if (currentObject(store, pod).ok()) (void)store.remove(podKey(pod));
+      },
+  };
+}
+
+// Store changes reach the node on a later turn of the loop, never inside the store call.
+void feedNode(store::ObjectStore& store, node::PodManager& node, asio::io_context& io) {
+  store.subscribe([&node, &io](const store::Event& e) {
+    if (e.resource != "pods") return;
+    if (e.type == store::EventType::kDeleted) {
+      std::string uid = e.object["metadata"].value("uid", "");
+      asio::post(io, [&node, uid] { node.forgetPod(uid); });
+      return;
+    }
+    auto pod = api::podFromJson(e.object);
+    if (!pod.ok()) {
+      log::error("stored pod does not decode: " + pod.error().message());
+      return;
+    }
+    asio::post(io, [&node, p = std::move(*pod)] { node.syncPod(p); });
+  });
+}
+
+}  // namespace
+
+int runDaemon(DaemonOptions options) {
+  if (options.verbose) log::setLevel(log::Level::kDebug);
+  // Shims are our children until they are re-parented; never leave them as zombies.
+  struct sigaction sa {};
+  sa.sa_handler = SIG_DFL;
+  sa.sa_flags = SA_NOCLDWAIT;
+  sigaction(SIGCHLD, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto& cfg = options.node;
+  std::error_code ec;
+  for (const auto& dir : {cfg.dataDir, cfg.runDir, cfg.logDir}) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      std::cerr << "peapod daemon: create " << dir << ": " << ec.message() << "\n";
+      return 1;
+    }
+  }
+  auto objects = store::ObjectStore::open(cfg.dataDir / "peapod.db");
+  if (!objects.ok()) {
+    std::cerr << "peapod daemon: " << objects.error().message() << "\n";
+    return 1;
+  }
+  auto images = image::Store::open(cfg.dataDir / "images");
+  if (!images.ok()) {
+    std::cerr << "peapod daemon: image store: " << images.error().message() << "\n";
+    return 1;
+  }
+  store::ObjectStore& store = **objects;
+
+  asio::io_context io;
+  asio::thread_pool workers(1);
+  node::PodManager node(io, cfg, **images, nodeCallbacks(store));
+  if (auto s = node.start(); !s.ok()) {
+    std::cerr << "peapod daemon: " << s.error().message() << "\n";
+    return 1;
+  }
+  feedNode(store, node, io);
+  for (auto& obj : store.list("pods", "")) {  // pods of a previous run: adopt or restart them
+    if (auto pod = api::podFromJson(obj); pod.ok()) node.syncPod(*pod);
+  }
+
+  PodApi podApi(store, cfg.nodeName, cfg.logDir);
+  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); });
+  Router router(podApi, imageApi);
+  HttpServer http(io, [&router](Request req) { return router.handle(std::move(req)); });
+  for (const auto& addr : options.listen) {
+    if (auto s = http.listen(addr); !s.ok()) {
+      std::cerr << "peapod daemon: " << s.error().message() << "\n";
+      return 1;
+    }
+  }
+  for (const auto& addr : http.boundAddresses()) log::info("serving the API on " + addr);
+
+  asio::signal_set stop(io, SIGINT, SIGTERM);
+  stop.async_wait([&io](const boost::system::error_code&, int) {
+    log::info("stopping; pods keep running");
+    io.stop();
+  });
+  io.run();
+  workers.join();
+  return 0;
+}
+
+}  // namespace peapod::server

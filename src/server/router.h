@@ -1,0 +1,33 @@
+// Router: maps Kubernetes API paths (/api/v1/namespaces/{ns}/pods/{name}/{sub}) and peapod's own
+// (/peapod/v1/...) to the handlers.
+#pragma once
+
+#include <string>
+
+#include "server/beast.h"
+#include "server/http_types.h"
+#include "server/image_api.h"
+#include "server/pod_api.h"
+
+namespace peapod::server {
+
+// The parts of a resource path: /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]].
+struct ResourcePath {
+  bool valid = false;
+  std::string ns, resource, name, subresource;
+};
+ResourcePath parseResourcePath(const std::string& path);
+
+class Router {
+ public:
+  Router(PodApi& pods, ImageApi& images) : pods_(pods), images_(images) {}
+  asio::awaitable<Response> handle(Request req);
+
+ private:
+  Response pods(const Request& req, const ResourcePath& p);
+
+  PodApi& pods_;
+  ImageApi& images_;
+};
+
+}  // namespace peapod::server
