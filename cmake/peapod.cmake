@@ -41,6 +41,8 @@ function(peapod_root_tests label)
     set_target_properties(${base} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
     target_compile_definitions(${base} PRIVATE PEAPOD_BUILD_DIR="${CMAKE_BINARY_DIR}"
                                                PEAPOD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-    gtest_discover_tests(${base} PROPERTIES LABELS ${label} RUN_SERIAL TRUE DISCOVERY_TIMEOUT 30)
+    add_dependencies(${base} peapod peapod-shim busybox_image)  # they drive the real binaries
+    gtest_discover_tests(${base} PROPERTIES LABELS ${label} RUN_SERIAL TRUE DISCOVERY_TIMEOUT 30
+                                            FIXTURES_REQUIRED leak_check)
   endforeach()
 endfunction()

@@ -1,6 +1,9 @@
 #include "cli/http_client.h"
 
 #include <cctype>
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -13,9 +16,17 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
+// A server that accepts but never answers must not hang the CLI forever.
+void setTimeouts(int fd) {
+  timeval tv{60, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
 template <class Stream>
 HttpResponse exchange(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
                       const std::string& contentType, const std::string& host) {
+  setTimeouts(stream.native_handle());
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host);
   req.set(http::field::user_agent, "peapod");

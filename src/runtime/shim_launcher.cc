@@ -70,6 +70,9 @@ Result<int> launchShim(const std::string& shimBinary, const SandboxSpec& spec) {
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
   posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), kReadyFd);
+  // The shim outlives its launcher: it must not hold the caller's other descriptors (listening
+  // sockets, client connections, database files), whether or not they are close-on-exec.
+  posix_spawn_file_actions_addclosefrom_np(&fa, kReadyFd + 1);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,9 @@
 
 namespace peapod::server {
 namespace {
+
+// Asio does not open sockets close-on-exec; nothing the daemon spawns may inherit them.
+void closeOnExec(int fd) { ::fcntl(fd, F_SETFD, FD_CLOEXEC); }
 
 Request toRequest(const http::request<http::string_body>& req) {
   Request r;
@@ -33,6 +37,7 @@ Status HttpServer::listen(const std::string& address) {
       ::unlink(path.c_str());
       using Proto = asio::local::stream_protocol;
       auto acceptor = std::make_shared<Proto::acceptor>(io_, Proto::endpoint(path));
+      closeOnExec(acceptor->native_handle());
       ::chmod(path.c_str(), 0600);  // root-only: the socket grants full control of the node
       asio::co_spawn(io_, acceptLoop(acceptor), asio::detached);
       bound_.push_back(address);
@@ -46,6 +51,7 @@ Status HttpServer::listen(const std::string& address) {
       auto port = static_cast<unsigned short>(std::stoi(hostport.substr(colon + 1)));
       using Tcp = asio::ip::tcp;
       auto acceptor = std::make_shared<Tcp::acceptor>(io_, Tcp::endpoint(ip, port));
+      closeOnExec(acceptor->native_handle());
       asio::co_spawn(io_, acceptLoop(acceptor), asio::detached);
       bound_.push_back("tcp://" + hostport.substr(0, colon) + ":" +
                        std::to_string(acceptor->local_endpoint().port()));
@@ -67,6 +73,7 @@ asio::awaitable<void> HttpServer::acceptLoop(std::shared_ptr<Acceptor> acceptor)
       log::warn("accept: " + ec.message());
       continue;
     }
+    closeOnExec(socket.native_handle());
     asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
   }
 }

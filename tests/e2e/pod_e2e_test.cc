@@ -1,0 +1,270 @@
+// End to end: the real daemon, shim and CLI run multi-container pods in real namespaces.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "testing/fixtures.h"
+#include "testing/peapod_daemon.h"
+
+namespace peapod::testing {
+namespace {
+
+using std::chrono::seconds;
+
+class PodE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() == 0) daemon_ = new PeapodDaemon({"--restart-backoff-base", "200ms"});
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    daemon_ = nullptr;
+  }
+  void SetUp() override { PEAPOD_REQUIRE_ROOT(); }
+
+  static bool running(const nlohmann::json& p) {
+    if (p["status"].value("phase", "") != "Running") return false;
+    for (const auto& c : p["status"].value("containerStatuses", nlohmann::json::array())) {
+      if (!c.value("ready", false)) return false;
+    }
+    return true;
+  }
+  static std::string phase(const nlohmann::json& p) { return p["status"].value("phase", ""); }
+  static PeapodDaemon* daemon_;
+  PeapodDaemon& d() { return *daemon_; }
+};
+
+PeapodDaemon* PodE2E::daemon_ = nullptr;
+
+std::string twoContainerYaml() { return readFile(std::string(PEAPOD_SOURCE_DIR) + "/examples/two-containers.yaml"); }
+
+TEST_F(PodE2E, TwoContainersTalkOverLocalhost) {
+  auto r = d().apply(twoContainerYaml());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "pod/twocontainers created\n");
+  ASSERT_TRUE(d().waitPod("twocontainers", running)) << d().pod("twocontainers").dump(2);
+  auto table = d().peapod({"get", "pods"});
+  EXPECT_NE(table.out.find("twocontainers   2/2     Running   0"), std::string::npos) << table.out;
+  EXPECT_TRUE(waitUntil([&] { return d().logs("twocontainers", "fetcher").find("hello from twocontainers") != std::string::npos; },
+                        seconds(15)))
+      << d().logs("twocontainers", "fetcher");
+  auto pod = d().pod("twocontainers");
+  std::string ip = pod["status"].value("podIP", "");
+  EXPECT_NE(ip, "");
+  EXPECT_NE(d().logs("twocontainers", "fetcher").find("pod IP " + ip), std::string::npos);
+  // Applying the same file again changes nothing.
+  auto again = d().apply(twoContainerYaml());
+  EXPECT_EQ(again.out, "pod/twocontainers unchanged\n") << again.err;
+  ASSERT_EQ(d().peapod({"delete", "pod", "twocontainers", "--grace-period=1"}).exitCode, 0);
+  EXPECT_TRUE(d().pod("twocontainers").is_null());
+}
+
+TEST_F(PodE2E, EmptyDirIsSharedBetweenContainers) {
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: shared-dir}
+spec:
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: writer
+    image: busybox
+    command: [sh, -c, 'echo written-by-writer > /data/note; sleep 3600']
+    volumeMounts: [{name: data, mountPath: /data}]
+  - name: reader
+    image: busybox
+    command: [sh, -c, 'while [ ! -f /in/note ]; do sleep 0.1; done; cat /in/note; sleep 3600']
+    volumeMounts: [{name: data, mountPath: /in, readOnly: true}]
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("shared-dir", running));
+  EXPECT_TRUE(waitUntil([&] { return d().logs("shared-dir", "reader") == "written-by-writer\n"; }, seconds(10)))
+      << d().logs("shared-dir", "reader");
+  d().peapod({"delete", "pod", "shared-dir", "--grace-period=0", "--force"});
+}
+
+TEST_F(PodE2E, ContainersShareHostnameAndNetworkButNotMounts) {
+  std::string probe = "hostname; readlink /proc/self/ns/net; readlink /proc/self/ns/uts; readlink /proc/self/ns/ipc; "
+                      "readlink /proc/self/ns/mnt; sleep 3600";
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: ns-probe}
+spec:
+  containers:
+  - {name: a, image: busybox, command: [sh, -c, ')" + probe + R"(']}
+  - {name: b, image: busybox, command: [sh, -c, ')" + probe + R"(']}
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("ns-probe", running));
+  auto lines = [&](const std::string& c) {
+    std::vector<std::string> out;
+    waitUntil([&] {
+      std::istringstream in(d().logs("ns-probe", c));
+      out.clear();
+      for (std::string l; std::getline(in, l);) out.push_back(l);
+      return out.size() >= 5;
+    }, seconds(10));
+    return out;
+  };
+  auto a = lines("a"), b = lines("b");
+  ASSERT_EQ(a.size(), 5u);
+  ASSERT_EQ(b.size(), 5u);
+  EXPECT_EQ(a[0], "ns-probe");  // the pod name is the hostname
+  EXPECT_EQ(a[0], b[0]);
+  EXPECT_EQ(a[1], b[1]);  // network
+  EXPECT_EQ(a[2], b[2]);  // UTS
+  EXPECT_EQ(a[3], b[3]);  // IPC
+  EXPECT_NE(a[4], b[4]);  // each container its own mount namespace
+  std::string hostNet = std::filesystem::read_symlink("/proc/self/ns/net").string();
+  EXPECT_NE(a[1], hostNet);
+  d().peapod({"delete", "pod", "ns-probe", "--grace-period=0", "--force"});
+}
+
+TEST_F(PodE2E, RestartPolicyNeverEndsSucceededOrFailed) {
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: ok-once}
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: busybox, command: [sh, -c, 'echo done; exit 0']}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: fail-once}
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: busybox, command: [sh, -c, 'exit 1']}]
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("ok-once", [](const auto& p) { return phase(p) == "Succeeded"; }))
+      << d().pod("ok-once").dump(2);
+  ASSERT_TRUE(d().waitPod("fail-once", [](const auto& p) { return phase(p) == "Failed"; }))
+      << d().pod("fail-once").dump(2);
+  auto table = d().peapod({"get", "pods", "ok-once", "fail-once"}).out;
+  EXPECT_NE(table.find("ok-once     0/1     Completed   0"), std::string::npos) << table;
+  EXPECT_NE(table.find("fail-once   0/1     Error       0"), std::string::npos) << table;
+  auto failed = d().pod("fail-once")["status"]["containerStatuses"][0]["state"]["terminated"];
+  EXPECT_EQ(failed["exitCode"], 1);
+  EXPECT_EQ(failed["reason"], "Error");
+  EXPECT_EQ(d().logs("ok-once", "main"), "done\n");
+  // A finished pod keeps its object and logs but has given back its sandbox.
+  EXPECT_TRUE(waitUntil([&] { return shimProcessesUnder(d().root() / "run" / "pods" / d().pod("ok-once")["metadata"].value("uid", "x")).empty(); }, seconds(5)));
+  EXPECT_EQ(d().peapod({"delete", "pod", "ok-once", "fail-once"}).exitCode, 0);
+}
+
+TEST_F(PodE2E, RestartPolicyAlwaysRestartsWithBackoff) {
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  containers: [{name: main, image: busybox, command: [sh, -c, 'echo run; exit 3']}]
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("crasher", [](const auto& p) {
+    return p["status"]["containerStatuses"][0].value("restartCount", 0) >= 2;
+  })) << d().pod("crasher").dump(2);
+  auto st = d().pod("crasher")["status"]["containerStatuses"][0];
+  EXPECT_EQ(st["lastState"]["terminated"]["exitCode"], 3);
+  EXPECT_EQ(d().peapod({"logs", "crasher", "--previous"}).out, "run\n");
+  d().peapod({"delete", "pod", "crasher", "--grace-period=0", "--force"});
+}
+
+TEST_F(PodE2E, DeletingAPodLeavesNothingBehind) {
+  ASSERT_EQ(d().apply(twoContainerYaml()).exitCode, 0);
+  ASSERT_TRUE(d().waitPod("twocontainers", running));
+  auto pod = d().pod("twocontainers");
+  std::string uid = pod["metadata"]["uid"];
+  auto runDir = d().root() / "run" / "pods" / uid;
+  EXPECT_EQ(shimProcessesUnder(runDir).size(), 1u);
+  EXPECT_EQ(bridgePorts(d().bridge()).size(), 1u);
+  EXPECT_FALSE(cgroupDirsUnder(d().cgroupParent()).empty());
+  auto r = d().peapod({"delete", "pod", "twocontainers", "--grace-period=1"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(d().pod("twocontainers").is_null());
+  EXPECT_TRUE(shimProcessesUnder(runDir).empty());
+  EXPECT_TRUE(waitUntil([&] { return bridgePorts(d().bridge()).empty(); }, seconds(5)));  // veth goes with the netns
+  EXPECT_TRUE(waitUntil([&] { return cgroupDirsUnder(d().cgroupParent()).empty(); }, seconds(5)))
+      << cgroupDirsUnder(d().cgroupParent()).size();
+  EXPECT_TRUE(mountsUnder(d().root()).empty());
+  EXPECT_FALSE(std::filesystem::exists(runDir));
+  EXPECT_FALSE(std::filesystem::exists(d().root() / "data" / "pods" / uid));
+  EXPECT_FALSE(std::filesystem::exists(d().root() / "log" / ("default_twocontainers_" + uid)));
+}
+
+TEST_F(PodE2E, BadInputIsRefusedClearlyAndHurtsNothing) {
+  ASSERT_EQ(d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: bystander}
+spec:
+  containers: [{name: main, image: busybox, command: [sleep, '3600']}]
+)").exitCode, 0);
+  ASSERT_TRUE(d().waitPod("bystander", running));
+
+  auto malformed = d().apply("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n");
+  EXPECT_EQ(malformed.exitCode, 1);
+  EXPECT_NE(malformed.err.find("error converting YAML to JSON"), std::string::npos) << malformed.err;
+
+  auto dup = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: dup}
+spec:
+  containers:
+  - {name: web, image: busybox}
+  - {name: web, image: busybox}
+)");
+  EXPECT_EQ(dup.exitCode, 1);
+  EXPECT_NE(dup.err.find("The Pod \"dup\" is invalid: spec.containers[1].name: Duplicate value: \"web\""),
+            std::string::npos)
+      << dup.err;
+
+  auto unknown = d().apply("apiVersion: v1\nkind: Pod\nmetadata: {name: typo}\nspec:\n  containers:\n"
+                           "  - {name: a, image: busybox, imagePullPolice: Always}\n");
+  EXPECT_EQ(unknown.exitCode, 1);
+  EXPECT_NE(unknown.err.find("unknown field \"spec.containers[0].imagePullPolice\""), std::string::npos)
+      << unknown.err;
+
+  auto missing = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: no-image}
+spec:
+  containers: [{name: main, image: "example.org/not/here:1.0"}]
+)");
+  ASSERT_EQ(missing.exitCode, 0) << missing.err;
+  ASSERT_TRUE(d().waitPod("no-image", [](const auto& p) {
+    auto cs = p["status"].value("containerStatuses", nlohmann::json::array());
+    return !cs.empty() && cs[0]["state"].contains("waiting") && cs[0]["state"]["waiting"]["reason"] == "ErrImagePull";
+  })) << d().pod("no-image").dump(2);
+  auto table = d().peapod({"get", "pods"}).out;
+  EXPECT_NE(table.find("no-image    0/1     ErrImagePull"), std::string::npos) << table;
+  EXPECT_NE(table.find("bystander   1/1     Running"), std::string::npos) << table;
+  EXPECT_EQ(d().peapod({"delete", "pod", "no-image", "bystander", "--grace-period=0", "--force"}).exitCode, 0);
+}
+
+TEST_F(PodE2E, DaemonRestartKeepsPodsRunning) {
+  ASSERT_EQ(d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: survivor}
+spec:
+  containers: [{name: main, image: busybox, command: [sleep, '3600']}]
+)").exitCode, 0);
+  ASSERT_TRUE(d().waitPod("survivor", running));
+  auto before = d().pod("survivor")["status"];
+  d().restart();
+  ASSERT_TRUE(d().waitPod("survivor", running));
+  auto after = d().pod("survivor")["status"];
+  EXPECT_EQ(after["containerStatuses"][0]["restartCount"], 0);
+  EXPECT_EQ(after["containerStatuses"][0]["containerID"], before["containerStatuses"][0]["containerID"]);
+  EXPECT_EQ(after["podIP"], before["podIP"]);
+  d().peapod({"delete", "pod", "survivor", "--grace-period=0", "--force"});
+}
+
+}  // namespace
+}  // namespace peapod::testing
