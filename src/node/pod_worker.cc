@@ -110,7 +110,6 @@ void PodWorker::start() {
     return;
   }
   if (pod_.status.startTime.value_or("").empty()) pod_.status.startTime = nowText();
-  pod_.status.hostIP = "";  // the node has no address of its own on the pod network yet
   setCondition(pod_.status, "PodScheduled", true, pod_.metadata.creationTimestamp);
   for (const auto& c : pod_.spec.containers) statusOf(c.name);
   if (!pod_.status.podIP.empty() &&
