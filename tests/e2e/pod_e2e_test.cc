@@ -247,6 +247,45 @@ spec:
   EXPECT_EQ(d().peapod({"delete", "pod", "no-image", "bystander", "--grace-period=0", "--force"}).exitCode, 0);
 }
 
+TEST_F(PodE2E, EnvHostPathAndManagedEtcFiles) {
+  TempDir host("peapod-e2e-hostpath");
+  std::string manifest = R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: env-probe}
+spec:
+  restartPolicy: Never
+  volumes: [{name: out, hostPath: {path: ")" + (host.path() / "made").string() + R"(", type: DirectoryOrCreate}}]
+  containers:
+  - name: main
+    image: busybox
+    env: [{name: GREETING, value: hi}]
+    command: [sh, -c]
+    args: ['echo "$HOSTNAME $GREETING $PATH" > /out/env; cat /etc/hosts > /out/hosts; cat /etc/hostname > /out/hostname; test -s /etc/resolv.conf && echo ok > /out/resolv']
+    volumeMounts: [{name: out, mountPath: /out}]
+)";
+  std::string file = (host.path() / "pod.yaml").string();
+  std::ofstream(file) << manifest;
+  auto r = d().peapod({"create", "-f", file});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("env-probe", [](const auto& p) { return phase(p) == "Succeeded"; }))
+      << d().pod("env-probe").dump(2);
+  std::string ip = d().pod("env-probe")["status"].value("podIP", "");
+  EXPECT_EQ(readFile(host.path() / "made" / "env"),
+            "env-probe hi /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+  auto hosts = readFile(host.path() / "made" / "hosts");
+  EXPECT_EQ(hosts.rfind("# Kubernetes-managed hosts file.\n", 0), 0u) << hosts;
+  EXPECT_NE(hosts.find(ip + "\tenv-probe\n"), std::string::npos) << hosts;
+  EXPECT_EQ(readFile(host.path() / "made" / "hostname"), "env-probe\n");
+  EXPECT_EQ(readFile(host.path() / "made" / "resolv"), "ok\n");
+  auto yaml = d().peapod({"get", "pod", "env-probe", "-o", "yaml"});
+  EXPECT_NE(yaml.out.find("phase: Succeeded"), std::string::npos) << yaml.out;
+  auto del = d().peapod({"delete", "-f", file});
+  EXPECT_EQ(del.exitCode, 0) << del.err;
+  EXPECT_EQ(del.out, "pod \"env-probe\" deleted\n");
+  EXPECT_TRUE(std::filesystem::exists(host.path() / "made" / "env"));  // hostPath data stays on the host
+}
+
 TEST_F(PodE2E, DaemonRestartKeepsPodsRunning) {
   ASSERT_EQ(d().apply(R"(
 apiVersion: v1
