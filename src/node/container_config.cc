@@ -46,8 +46,8 @@ Result<std::vector<std::string>> containerArgv(const api::Container& c, const im
   return argv;
 }
 
-std::vector<std::string> containerEnv(const api::Container& c, const image::ImageConfig& image,
-                                      const std::string& hostname) {
+Result<std::vector<std::string>> containerEnv(const api::Pod& pod, const api::Container& c,
+                                              const image::ImageConfig& image, const NodeFacts& node) {
   std::vector<std::string> env;
   for (const auto& e : image.env) {
     size_t eq = e.find('=');
@@ -56,19 +56,26 @@ std::vector<std::string> containerEnv(const api::Container& c, const image::Imag
   bool hasPath = false;
   for (const auto& e : env) hasPath = hasPath || e.rfind("PATH=", 0) == 0;
   if (!hasPath) setEnv(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  setEnv(env, "HOSTNAME", hostname);
-  for (const auto& e : c.env) setEnv(env, e.name, e.value);
+  setEnv(env, "HOSTNAME", podHostname(pod));
+  PEAPOD_ASSIGN_OR_RETURN(auto kubelet, kubeletEnv(pod, c, node));
+  for (const auto& e : kubelet) {
+    size_t eq = e.find('=');
+    setEnv(env, e.substr(0, eq), e.substr(eq + 1));
+  }
   return env;
 }
 
 Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api::Container& c,
                                                  const image::Image& image, const PodPaths& paths,
-                                                 const std::string& logPath) {
+                                                 const NodeFacts& node, const std::string& logPath) {
   runtime::ContainerSpec spec;
   spec.name = c.name;
   spec.rootfsLayers = image.layerDirs;
-  PEAPOD_ASSIGN_OR_RETURN(spec.args, containerArgv(c, image.config));
-  spec.env = containerEnv(c, image.config, podHostname(pod));
+  PEAPOD_ASSIGN_OR_RETURN(spec.env, containerEnv(pod, c, image.config, node));
+  api::Container expanded = c;
+  expanded.command = expandAll(c.command, spec.env);
+  expanded.args = expandAll(c.args, spec.env);
+  PEAPOD_ASSIGN_OR_RETURN(spec.args, containerArgv(expanded, image.config));
   spec.workingDir = !c.workingDir.empty() ? c.workingDir
                     : !image.config.workingDir.empty() ? image.config.workingDir
                                                        : "/";

@@ -9,6 +9,7 @@
 #include "api/types.h"
 #include "base/result.h"
 #include "image/image.h"
+#include "node/env.h"
 #include "runtime/spec.h"
 
 namespace peapod::node {
@@ -23,15 +24,16 @@ struct PodPaths {
 // replace Cmd. Error when nothing is left to run.
 Result<std::vector<std::string>> containerArgv(const api::Container& c, const image::ImageConfig& image);
 
-// Environment: the image's Env, then HOSTNAME, then the container's env; a later name replaces an
-// earlier one in place (the order the runtimes and the kubelet produce).
-std::vector<std::string> containerEnv(const api::Container& c, const image::ImageConfig& image,
-                                      const std::string& hostname);
+// Environment: the image's Env, then HOSTNAME, then the kubelet's list (kubeletEnv); a later name
+// replaces an earlier one in place (the order the runtimes and the kubelet produce).
+Result<std::vector<std::string>> containerEnv(const api::Pod& pod, const api::Container& c,
+                                              const image::ImageConfig& image, const NodeFacts& node);
 
-// The full spec; `logPath` is where the shim writes this run's log.
+// The full spec; `logPath` is where the shim writes this run's log. command and args get $(VAR)
+// expansion against the container's environment.
 Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api::Container& c,
                                                  const image::Image& image, const PodPaths& paths,
-                                                 const std::string& logPath);
+                                                 const NodeFacts& node, const std::string& logPath);
 
 // The pod's hostname: spec.hostname or the pod name, truncated to 63 characters.
 std::string podHostname(const api::Pod& pod);

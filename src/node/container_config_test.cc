@@ -40,18 +40,40 @@ TEST(ContainerArgv, NothingToRunIsAnError) {
   EXPECT_EQ(argv.error().message(), "no command specified");
 }
 
-TEST(ContainerEnv, ImageThenHostnameThenContainerOverrides) {
+api::Pod namedPod(const std::string& name) {
+  api::Pod pod;
+  pod.metadata.name = name;
+  return pod;
+}
+
+TEST(ContainerEnv, ImageThenHostnameThenServiceVarsThenContainerOverrides) {
   api::Container c;
   c.env = {{"FOO", "pod"}, {"NEW", "1"}};
   image::ImageConfig img;
   img.env = {"PATH=/bin", "FOO=image"};
-  EXPECT_EQ(containerEnv(c, img, "web"), (Strings{"PATH=/bin", "FOO=pod", "HOSTNAME=web", "NEW=1"}));
+  auto env = containerEnv(namedPod("web"), c, img, NodeFacts{});
+  ASSERT_TRUE(env.ok());
+  Strings want = {"PATH=/bin", "FOO=pod", "HOSTNAME=web"};
+  for (const auto& s : serviceEnv(NodeFacts{})) want.push_back(s);
+  want.push_back("NEW=1");
+  EXPECT_EQ(*env, want);
 }
 
 TEST(ContainerEnv, DefaultPathWhenImageHasNone) {
-  auto env = containerEnv(api::Container{}, image::ImageConfig{}, "h");
-  ASSERT_FALSE(env.empty());
-  EXPECT_EQ(env[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  auto env = containerEnv(namedPod("h"), api::Container{}, image::ImageConfig{}, NodeFacts{});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ((*env)[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
+TEST(MakeContainerSpec, ExpandsCommandAndArgsAgainstTheEnvironment) {
+  api::Container c;
+  c.name = "app";
+  c.command = {"echo", "$(GREETING)"};
+  c.args = {"$(POD_NAME)", "$$(literal)", "$(UNKNOWN)"};
+  c.env = {{"GREETING", "hi"}, {"POD_NAME", "", api::EnvVarSource{api::ObjectFieldSelector{"v1", "metadata.name"}, {}}}};
+  auto spec = makeContainerSpec(namedPod("p1"), c, image::Image{}, PodPaths{}, NodeFacts{}, "/l");
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  EXPECT_EQ(spec->args, (Strings{"echo", "hi", "p1", "$(literal)", "$(UNKNOWN)"}));
 }
 
 TEST(MakeContainerSpec, MountsVolumesSubPathsAndEtcFiles) {
@@ -68,7 +90,7 @@ TEST(MakeContainerSpec, MountsVolumesSubPathsAndEtcFiles) {
   paths.volumes = {{"data", "/v/data"}, {"cfg", "/v/cfg"}};
   paths.etcHosts = "/r/hosts";
   paths.etcHostname = "/r/hostname";
-  auto spec = makeContainerSpec(pod, c, img, paths, "/log/0.log");
+  auto spec = makeContainerSpec(pod, c, img, paths, NodeFacts{}, "/log/0.log");
   ASSERT_TRUE(spec.ok()) << spec.error().message();
   EXPECT_EQ(spec->workingDir, "/srv");
   EXPECT_EQ(spec->rootfsLayers, img.layerDirs);

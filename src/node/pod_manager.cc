@@ -1,6 +1,7 @@
 #include "node/pod_manager.h"
 
 #include "base/log.h"
+#include "node/node_facts.h"
 
 namespace peapod::node {
 
@@ -18,6 +19,7 @@ Status PodManager::start() {
   PEAPOD_ASSIGN_OR_RETURN(network::Ipam ipam, network::Ipam::create(config_.bridge.cidr));
   ipam_ = std::make_unique<network::Ipam>(std::move(ipam));
   PEAPOD_TRY(network::ensureBridge(config_.bridge));
+  facts_ = discoverNodeFacts(config_);
   return {};
 }
 

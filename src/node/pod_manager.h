@@ -13,6 +13,7 @@
 #include "network/ipam.h"
 #include "node/asio.h"
 #include "node/config.h"
+#include "node/env.h"
 #include "node/pod_worker.h"
 
 namespace peapod::node {
@@ -41,6 +42,7 @@ class PodManager {
   asio::io_context& io() { return io_; }
   image::Store& images() { return images_; }
   network::Ipam& ipam() { return *ipam_; }
+  const NodeFacts& facts() const { return facts_; }
   const Callbacks& callbacks() const { return callbacks_; }
   // A worker that has finished for good asks to be dropped (deferred, never inside itself).
   void release(const std::string& uid);
@@ -51,6 +53,7 @@ class PodManager {
   image::Store& images_;
   Callbacks callbacks_;
   std::unique_ptr<network::Ipam> ipam_;
+  NodeFacts facts_;
   std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by uid
 };
 

@@ -110,6 +110,8 @@ void PodWorker::start() {
     return;
   }
   if (pod_.status.startTime.value_or("").empty()) pod_.status.startTime = nowText();
+  pod_.status.hostIP = manager_.facts().hostIP;
+  pod_.status.hostIPs = {api::PodIP{pod_.status.hostIP}};
   setCondition(pod_.status, "PodScheduled", true, pod_.metadata.creationTimestamp);
   for (const auto& c : pod_.spec.containers) statusOf(c.name);
   if (!pod_.status.podIP.empty() &&
@@ -234,7 +236,7 @@ void PodWorker::startContainer(const std::string& name) {
     st.restartCount++;
   }
   auto logDir = podLogDir(manager_.config().logDir, pod_.metadata.namespace_, pod_.metadata.name, uid());
-  auto spec = makeContainerSpec(pod_, *c, run.image, sandbox_->paths,
+  auto spec = makeContainerSpec(pod_, *c, run.image, sandbox_->paths, manager_.facts(),
                                 containerLogFile(logDir, name, st.restartCount).string());
   if (!spec.ok()) {
     st.state = {};
