@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -116,7 +117,7 @@ BenchEnv::~BenchEnv() {
   if (!cleaned_) cleanup();
 }
 
-bool BenchEnv::startDaemon(std::string* error) {
+bool BenchEnv::startDaemon(std::string* error, const std::string& wrapper) {
   std::vector<std::string> argv = {(buildDir_ / "bin" / "peapod").string(),
                                    "daemon",
                                    "--data-dir", (root_ / "data").string(),
@@ -126,6 +127,9 @@ bool BenchEnv::startDaemon(std::string* error) {
                                    "--bridge", bridge_,
                                    "--pod-cidr", cidr_,
                                    "--cgroup-parent", cgroupParent_};
+  std::istringstream words(wrapper);
+  std::vector<std::string> prefix{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+  argv.insert(argv.begin(), prefix.begin(), prefix.end());
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -134,7 +138,7 @@ bool BenchEnv::startDaemon(std::string* error) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  int err = posix_spawn(&daemonPid_, args[0], &fa, nullptr, args.data(), environ);
+  int err = posix_spawnp(&daemonPid_, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (err != 0) {
     daemonPid_ = -1;
@@ -158,6 +162,20 @@ bool BenchEnv::startDaemon(std::string* error) {
 
 void BenchEnv::stopDaemon() {
   if (daemonPid_ <= 0) return;
+  // Under a wrapper (strace) the daemon is its child: signal the daemon itself.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string stat = slurp(e.path() / "stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream f(stat.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    f >> state >> ppid;
+    if (ppid == daemonPid_ && cmdlineOf(e.path()).find(" daemon ") != std::string::npos) {
+      ::kill(std::stoi(e.path().filename().string()), SIGTERM);
+    }
+  }
   ::kill(daemonPid_, SIGTERM);
   int status;
   waitpid(daemonPid_, &status, 0);

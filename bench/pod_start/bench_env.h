@@ -32,7 +32,8 @@ class BenchEnv {
   ~BenchEnv();  // cleanup() if not done
 
   // Spawns BUILD/bin/peapod daemon and waits until the API answers; false on failure.
-  bool startDaemon(std::string* error);
+  // `wrapper` (space-separated, may be empty) runs in front of it, e.g. "strace -f -T -o FILE".
+  bool startDaemon(std::string* error, const std::string& wrapper = "");
   // SIGTERM, then waits for exit.
   void stopDaemon();
   cli::HttpClient& http() { return http_; }

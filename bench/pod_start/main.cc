@@ -30,6 +30,7 @@ constexpr double kTimeoutMs = 30000;
 struct Options {
   int pods = 50;
   fs::path buildDir;
+  std::string daemonWrapper;  // profiling: e.g. "strace -f -T -tt -o /tmp/d.strace"
 };
 
 std::string podBody(const std::string& name) {
@@ -97,7 +98,7 @@ int run(const Options& opt) {
               env.cgroupParent().c_str());
   machineBaseline();
   std::string error;
-  if (!env.startDaemon(&error)) {
+  if (!env.startDaemon(&error, opt.daemonWrapper)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
@@ -248,8 +249,9 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--pods" && i + 1 < argc) opt.pods = std::atoi(argv[++i]);
     else if (a == "--build-dir" && i + 1 < argc) opt.buildDir = argv[++i];
+    else if (a == "--daemon-wrapper" && i + 1 < argc) opt.daemonWrapper = argv[++i];
     else {
-      std::fprintf(stderr, "usage: pod_start_bench [--pods N (1..250, default 50)] [--build-dir DIR]\n");
+      std::fprintf(stderr, "usage: pod_start_bench [--pods N (1..250, default 50)] [--build-dir DIR] [--daemon-wrapper \"strace -f -o F\"]\n");
       return 2;
     }
   }
