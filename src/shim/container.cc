@@ -18,11 +18,16 @@ namespace {
 
 using runtime::LogStream;
 
+// mkdir -p of path's parent. The deepest dir first: usually only it (or nothing) is missing,
+// and each mkdir of an existing ancestor costs a syscall on the pod-start path.
 Status mkdirParents(const std::string& path) {
-  for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
-    std::string dir = path.substr(0, pos);
-    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Error::sys("mkdir", dir);
-  }
+  size_t end = path.rfind('/');
+  if (end == std::string::npos || end == 0) return {};
+  std::string dir = path.substr(0, end);
+  if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) return {};
+  if (errno != ENOENT) return Error::sys("mkdir", dir);
+  PEAPOD_TRY(mkdirParents(dir));
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Error::sys("mkdir", dir);
   return {};
 }
 
