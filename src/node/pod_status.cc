@@ -4,11 +4,49 @@
 
 namespace peapod::node {
 
-std::string podPhase(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& statuses) {
+namespace {
+
+const api::ContainerStatus* find(const std::vector<api::ContainerStatus>& statuses, const std::string& name) {
+  for (const auto& s : statuses) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+bool succeeded(const api::ContainerStatus* s) {
+  return s && s->state.terminated && s->state.terminated->exitCode == 0;
+}
+
+}  // namespace
+
+bool isSidecar(const api::Container& c) { return c.restartPolicy.value_or("") == "Always"; }
+
+bool shouldRestartContainer(const api::PodSpec& spec, const api::Container& c, bool init, int exitCode) {
+  if (init) return isSidecar(c) || (exitCode != 0 && spec.restartPolicy != "Never");
+  return shouldRestart(spec.restartPolicy, exitCode);
+}
+
+bool initialized(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& initStatuses) {
+  for (const auto& c : spec.initContainers) {
+    const auto* s = find(initStatuses, c.name);
+    if (isSidecar(c) ? !(s && s->started.value_or(false)) : !succeeded(s)) return false;
+  }
+  return true;
+}
+
+std::string podPhase(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& initStatuses,
+                     const std::vector<api::ContainerStatus>& statuses) {
+  for (const auto& c : spec.initContainers) {
+    const auto* s = find(initStatuses, c.name);
+    if (isSidecar(c) || succeeded(s)) continue;
+    bool failed = s && s->state.terminated && s->state.terminated->exitCode != 0;
+    if (failed && spec.restartPolicy == "Never") return "Failed";
+    return "Pending";
+  }
   int waiting = 0, running = 0, stopped = 0, succeeded = 0;
   for (const auto& c : spec.containers) {
-    auto it = std::find_if(statuses.begin(), statuses.end(), [&](const auto& s) { return s.name == c.name; });
-    if (it == statuses.end()) {
+    const auto* it = find(statuses, c.name);
+    if (!it) {
       ++waiting;
       continue;
     }

@@ -9,11 +9,23 @@
 
 namespace peapod::node {
 
-// status.phase from the containers' states, as the kubelet's getPhase computes it.
-std::string podPhase(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& statuses);
+// status.phase from the containers' states, as the kubelet's getPhase computes it: Pending until
+// every regular init container has succeeded (Failed if one failed under restartPolicy Never).
+std::string podPhase(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& initStatuses,
+                     const std::vector<api::ContainerStatus>& statuses);
 
 // Whether a container that exited with `exitCode` is started again under `restartPolicy`.
 bool shouldRestart(const std::string& restartPolicy, int exitCode);
+
+// An init container with restartPolicy Always: a sidecar that keeps running beside the app.
+bool isSidecar(const api::Container& c);
+
+// Whether `c`, after exiting with `exitCode`, runs again: sidecars always; regular init containers
+// until they succeed unless the pod's policy is Never; app containers by the pod's policy.
+bool shouldRestartContainer(const api::PodSpec& spec, const api::Container& c, bool init, int exitCode);
+
+// Every regular init container has succeeded and every sidecar has started.
+bool initialized(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& initStatuses);
 
 // The wait before restart number `restartCount` + 1: none for the first restart, then base,
 // doubling up to max (the kubelet's CrashLoopBackOff).

@@ -30,15 +30,15 @@ api::PodSpec spec(const std::string& policy, int containers = 2) {
 }
 
 TEST(PodPhase, FollowsKubeletGetPhase) {
-  EXPECT_EQ(podPhase(spec("Always"), {}), "Pending");
-  EXPECT_EQ(podPhase(spec("Always"), {running("c0")}), "Pending");  // c1 not started yet
-  EXPECT_EQ(podPhase(spec("Always"), {running("c0"), running("c1")}), "Running");
-  EXPECT_EQ(podPhase(spec("Never"), {running("c0"), exited("c1", 1)}), "Running");
-  EXPECT_EQ(podPhase(spec("Never"), {exited("c0", 0), exited("c1", 0)}), "Succeeded");
-  EXPECT_EQ(podPhase(spec("Never"), {exited("c0", 0), exited("c1", 1)}), "Failed");
-  EXPECT_EQ(podPhase(spec("OnFailure"), {exited("c0", 0), exited("c1", 0)}), "Succeeded");
-  EXPECT_EQ(podPhase(spec("OnFailure"), {exited("c0", 0), exited("c1", 2)}), "Running");
-  EXPECT_EQ(podPhase(spec("Always"), {exited("c0", 0), exited("c1", 0)}), "Running");
+  EXPECT_EQ(podPhase(spec("Always"), {}, {}), "Pending");
+  EXPECT_EQ(podPhase(spec("Always"), {}, {running("c0")}), "Pending");  // c1 not started yet
+  EXPECT_EQ(podPhase(spec("Always"), {}, {running("c0"), running("c1")}), "Running");
+  EXPECT_EQ(podPhase(spec("Never"), {}, {running("c0"), exited("c1", 1)}), "Running");
+  EXPECT_EQ(podPhase(spec("Never"), {}, {exited("c0", 0), exited("c1", 0)}), "Succeeded");
+  EXPECT_EQ(podPhase(spec("Never"), {}, {exited("c0", 0), exited("c1", 1)}), "Failed");
+  EXPECT_EQ(podPhase(spec("OnFailure"), {}, {exited("c0", 0), exited("c1", 0)}), "Succeeded");
+  EXPECT_EQ(podPhase(spec("OnFailure"), {}, {exited("c0", 0), exited("c1", 2)}), "Running");
+  EXPECT_EQ(podPhase(spec("Always"), {}, {exited("c0", 0), exited("c1", 0)}), "Running");
 }
 
 TEST(PodPhase, WaitingAfterARunCountsAsStopped) {
@@ -47,9 +47,46 @@ TEST(PodPhase, WaitingAfterARunCountsAsStopped) {
   backoff.name = "c1";
   backoff.state.waiting = api::ContainerStateWaiting{"CrashLoopBackOff", ""};
   backoff.lastState.terminated = api::ContainerStateTerminated{};
-  EXPECT_EQ(podPhase(spec("Always"), {s, backoff}), "Running");
+  EXPECT_EQ(podPhase(spec("Always"), {}, {s, backoff}), "Running");
   backoff.lastState = {};
-  EXPECT_EQ(podPhase(spec("Always"), {s, backoff}), "Pending");
+  EXPECT_EQ(podPhase(spec("Always"), {}, {s, backoff}), "Pending");
+}
+
+api::PodSpec withInit(const std::string& policy, bool sidecar) {
+  auto sp = spec(policy, 1);
+  api::Container init{.name = "init"};
+  if (sidecar) init.restartPolicy = "Always";
+  sp.initContainers.push_back(init);
+  return sp;
+}
+
+TEST(PodPhase, InitContainersGateThePod) {
+  EXPECT_EQ(podPhase(withInit("Always", false), {}, {}), "Pending");
+  EXPECT_EQ(podPhase(withInit("Always", false), {exited("init", 1)}, {}), "Pending");  // will retry
+  EXPECT_EQ(podPhase(withInit("Never", false), {exited("init", 1)}, {}), "Failed");
+  EXPECT_EQ(podPhase(withInit("Never", false), {exited("init", 0)}, {running("c0")}), "Running");
+  EXPECT_EQ(podPhase(withInit("Never", true), {running("init")}, {exited("c0", 0)}), "Succeeded");
+}
+
+TEST(Initialized, RegularInitSucceededAndSidecarsStarted) {
+  EXPECT_FALSE(initialized(withInit("Always", false), {}));
+  EXPECT_FALSE(initialized(withInit("Always", false), {running("init")}));
+  EXPECT_TRUE(initialized(withInit("Always", false), {exited("init", 0)}));
+  auto side = running("init");
+  EXPECT_FALSE(initialized(withInit("Always", true), {side}));
+  side.started = true;
+  EXPECT_TRUE(initialized(withInit("Always", true), {side}));
+}
+
+TEST(ShouldRestartContainer, SidecarsInitAndApps) {
+  auto sp = withInit("Never", true);
+  EXPECT_TRUE(shouldRestartContainer(sp, sp.initContainers[0], true, 0));  // a sidecar always
+  sp = withInit("OnFailure", false);
+  EXPECT_TRUE(shouldRestartContainer(sp, sp.initContainers[0], true, 1));
+  EXPECT_FALSE(shouldRestartContainer(sp, sp.initContainers[0], true, 0));
+  sp = withInit("Never", false);
+  EXPECT_FALSE(shouldRestartContainer(sp, sp.initContainers[0], true, 1));
+  EXPECT_FALSE(shouldRestartContainer(sp, sp.containers[0], false, 1));
 }
 
 TEST(ShouldRestart, ByPolicy) {

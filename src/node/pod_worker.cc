@@ -64,36 +64,62 @@ void PodWorker::after(asio::steady_timer& t, milliseconds d, F f) {
 }
 
 PodWorker::PodWorker(PodManager& manager, api::Pod pod)
-    : manager_(manager), pod_(std::move(pod)), graceTimer_(manager.io()), retryTimer_(manager.io()) {
-  for (const auto& c : pod_.spec.containers) runs_[c.name].timer = std::make_unique<asio::steady_timer>(manager.io());
+    : manager_(manager),
+      pod_(std::move(pod)),
+      graceTimer_(manager.io()),
+      retryTimer_(manager.io()),
+      deadlineTimer_(manager.io()) {
+  forEachContainer([&](const api::Container& c, bool) {
+    runs_[c.name].timer = std::make_unique<asio::steady_timer>(manager.io());
+  });
   post([this] { start(); });
 }
 
 PodWorker::~PodWorker() { *alive_ = false; }
 
+template <class F>
+void PodWorker::forEachContainer(F f) const {
+  for (const auto& c : pod_.spec.initContainers) f(c, true);
+  for (const auto& c : pod_.spec.containers) f(c, false);
+}
+
 const api::Container* PodWorker::containerSpec(const std::string& name) const {
-  for (const auto& c : pod_.spec.containers) {
-    if (c.name == name) return &c;
+  const api::Container* found = nullptr;
+  forEachContainer([&](const api::Container& c, bool) {
+    if (c.name == name) found = &c;
+  });
+  return found;
+}
+
+bool PodWorker::isInit(const std::string& name) const {
+  for (const auto& c : pod_.spec.initContainers) {
+    if (c.name == name) return true;
   }
-  return nullptr;
+  return false;
 }
 
 api::ContainerStatus& PodWorker::statusOf(const std::string& name) {
-  for (auto& s : pod_.status.containerStatuses) {
+  bool init = isInit(name);
+  auto& list = init ? pod_.status.initContainerStatuses : pod_.status.containerStatuses;
+  for (auto& s : list) {
     if (s.name == name) return s;
   }
   api::ContainerStatus s;
   s.name = name;
   if (const auto* c = containerSpec(name)) s.image = c->image;
-  s.state.waiting = api::ContainerStateWaiting{"ContainerCreating", ""};
+  // The kubelet's first waiting reason: app containers of a pod with init containers wait for them.
+  bool waitsForInit = init || !pod_.spec.initContainers.empty();
+  s.state.waiting = api::ContainerStateWaiting{waitsForInit ? "PodInitializing" : "ContainerCreating", ""};
   s.started = false;
-  pod_.status.containerStatuses.push_back(std::move(s));
-  return pod_.status.containerStatuses.back();
+  list.push_back(std::move(s));
+  return list.back();
 }
 
-bool PodWorker::anyRunning() const {
+bool PodWorker::anyRunning(bool sidecars) const {
   for (const auto& [name, run] : runs_) {
-    if (run.running) return true;
+    if (!run.running) continue;
+    const auto* c = containerSpec(name);
+    if (sidecars || !(c && isInit(name) && isSidecar(*c))) return true;
   }
   return false;
 }
@@ -113,7 +139,13 @@ void PodWorker::start() {
   pod_.status.hostIP = manager_.facts().hostIP;
   pod_.status.hostIPs = {api::PodIP{pod_.status.hostIP}};
   setCondition(pod_.status, "PodScheduled", true, pod_.metadata.creationTimestamp);
-  for (const auto& c : pod_.spec.containers) statusOf(c.name);
+  forEachContainer([&](const api::Container& c, bool) { statusOf(c.name); });
+  if (pod_.spec.activeDeadlineSeconds) {
+    auto started = parseRfc3339(*pod_.status.startTime).value_or(WallClock::now());
+    auto left = started + std::chrono::seconds(*pod_.spec.activeDeadlineSeconds) - WallClock::now();
+    after(deadlineTimer_, std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(left)),
+          [this] { onDeadline(); });
+  }
   if (!pod_.status.podIP.empty() &&
       std::filesystem::exists(manager_.config().podRunDir(uid()) / "shim.sock")) {
     adopt();
@@ -128,7 +160,10 @@ void PodWorker::start() {
 
 bool PodWorker::resolveImages() {
   bool all = true;
-  for (const auto& c : pod_.spec.containers) {
+  std::vector<const api::Container*> containers;
+  forEachContainer([&](const api::Container& c, bool) { containers.push_back(&c); });
+  for (const auto* cp : containers) {
+    const auto& c = *cp;
     auto img = manager_.images().find(c.image);
     auto& st = statusOf(c.name);
     if (!img.ok()) {
@@ -151,12 +186,17 @@ bool PodWorker::resolveImages() {
 void PodWorker::retryImages() {
   if (sandbox_ || done_ || terminating_) return;
   bool waitingForImage = false;
-  for (const auto& s : pod_.status.containerStatuses) {
-    waitingForImage = waitingForImage || (s.state.waiting && (s.state.waiting->reason == "ErrImagePull" ||
-                                                             s.state.waiting->reason == "ErrImageNeverPull"));
-  }
+  forEachContainer([&](const api::Container& c, bool) {
+    const auto& w = statusOf(c.name).state.waiting;
+    waitingForImage = waitingForImage || (w && (w->reason == "ErrImagePull" || w->reason == "ErrImageNeverPull"));
+  });
   if (!waitingForImage) return;
-  for (const auto& c : pod_.spec.containers) statusOf(c.name).state.waiting = api::ContainerStateWaiting{"ContainerCreating", ""};
+  forEachContainer([&](const api::Container& c, bool) {
+    auto& w = statusOf(c.name).state.waiting;
+    if (w && (w->reason == "ErrImagePull" || w->reason == "ErrImageNeverPull")) {
+      w = api::ContainerStateWaiting{pod_.spec.initContainers.empty() ? "ContainerCreating" : "PodInitializing", ""};
+    }
+  });
   if (resolveImages()) createSandbox();
   afterChange();
 }
@@ -188,9 +228,31 @@ void PodWorker::createSandbox() {
   pod_.status.podIP = sandbox_->ip;
   pod_.status.podIPs = {api::PodIP{sandbox_->ip}};
   setCondition(pod_.status, "PodReadyToStartContainers", true, nowText());
-  setCondition(pod_.status, "Initialized", true, nowText());
-  for (const auto& c : pod_.spec.containers) startContainer(c.name);
+  advance();
   afterChange();
+}
+
+// The kubelet's order: init containers one at a time, each to success (a sidecar only needs to
+// have started), then every app container.
+void PodWorker::advance() {
+  if (!sandbox_ || terminating_ || !failedReason_.empty()) return;
+  auto neverRan = [&](const std::string& name) {
+    return !runs_[name].running && !runs_[name].restartPending && statusOf(name).containerID.empty();
+  };
+  for (const auto& c : pod_.spec.initContainers) {
+    if (isSidecar(c)) {
+      if (neverRan(c.name)) startContainer(c.name);
+      if (!statusOf(c.name).started.value_or(false)) return;
+      continue;
+    }
+    const auto& st = statusOf(c.name);
+    if (st.state.terminated && st.state.terminated->exitCode == 0) continue;
+    if (neverRan(c.name)) startContainer(c.name);
+    return;  // running, backing off, or just started: the next one waits
+  }
+  for (const auto& c : pod_.spec.containers) {
+    if (neverRan(c.name)) startContainer(c.name);
+  }
 }
 
 // Re-attaches to the shim of a previous daemon and learns what happened while nobody watched.
@@ -218,11 +280,7 @@ void PodWorker::adopt() {
     run.running = true;  // as far as the stored status knows; an exit is applied below
     if (!st->running) onExit(*st);
   }
-  for (const auto& c : pod_.spec.containers) {
-    if (!runs_[c.name].running && !runs_[c.name].restartPending && !statusOf(c.name).state.terminated) {
-      startContainer(c.name);
-    }
-  }
+  advance();
   afterChange();
 }
 
@@ -257,7 +315,7 @@ void PodWorker::startContainer(const std::string& name) {
     recordExit(failed);
     st.state.terminated->reason = "StartError";
     st.state.terminated->message = reply.error().message();
-    if (shouldRestart(pod_.spec.restartPolicy, 128)) scheduleRestart(name);
+    if (shouldRestartContainer(pod_.spec, *c, isInit(name), 128)) scheduleRestart(name);
     return;
   }
   auto state = runtime::containerStateFromJson((*reply)["state"]);
@@ -265,8 +323,9 @@ void PodWorker::startContainer(const std::string& name) {
   st.state = {};
   st.state.running = api::ContainerStateRunning{toApiTime(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now()))};
   st.containerID = containerId;
-  st.ready = true;  // no readiness probe: ready once running
+  // No probes yet: running means started, and ready (regular init containers are never ready).
   st.started = true;
+  st.ready = !isInit(name) || isSidecar(*c);
 }
 
 // Turns an exit the shim reported into the container's terminated state.
@@ -294,12 +353,36 @@ void PodWorker::onExit(const runtime::ContainerState& ex) {
   if (it == runs_.end() || !it->second.running) return;  // stale or unknown
   recordExit(ex);
   if (terminating_) {
+    stopSidecarsIfAppsDone();
     afterChange();
     maybeFinishTermination();
     return;
   }
-  if (shouldRestart(pod_.spec.restartPolicy, statusOf(ex.name).state.terminated->exitCode)) scheduleRestart(ex.name);
+  const api::Container* c = containerSpec(ex.name);
+  int code = statusOf(ex.name).state.terminated->exitCode;
+  bool podDone = isTerminal(podPhase(pod_.spec, pod_.status.initContainerStatuses, pod_.status.containerStatuses));
+  if (c && failedReason_.empty() && !podDone && shouldRestartContainer(pod_.spec, *c, isInit(ex.name), code)) {
+    scheduleRestart(ex.name);
+  } else if (isInit(ex.name) && code == 0) {
+    advance();
+  }
+  stopSidecarsIfAppsDone();
   afterChange();
+}
+
+// Sidecars serve the app containers: once those have all finished for good, sidecars get their
+// stop signal, and SIGKILL when the grace period ends (termination arms its own timer).
+void PodWorker::stopSidecarsIfAppsDone() {
+  if (pod_.spec.initContainers.empty() || sidecarsStopping_ || anyRunning(false)) return;
+  bool appsDone = terminating_ || !failedReason_.empty() ||
+                  isTerminal(podPhase(pod_.spec, pod_.status.initContainerStatuses, pod_.status.containerStatuses));
+  if (!appsDone || !anyRunning()) return;
+  sidecarsStopping_ = true;
+  signalRunning(0);
+  if (!terminating_ && failedReason_.empty()) {
+    after(graceTimer_, std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)),
+          [this] { signalRunning(SIGKILL); });
+  }
 }
 
 // The kubelet's CrashLoopBackOff: restart at once the first time, then after a doubling delay.
@@ -349,16 +432,25 @@ void PodWorker::onShimClosed() {
   // A dead sandbox: the kubelet makes a new one and restarts the containers by policy.
   pod_.status.podIP.clear();
   pod_.status.podIPs.clear();
-  for (const auto& c : pod_.spec.containers) {
+  forEachContainer([&](const api::Container& c, bool init) {
     auto& st = statusOf(c.name);
-    if (st.state.terminated && shouldRestart(pod_.spec.restartPolicy, st.state.terminated->exitCode)) {
+    if (st.state.terminated && shouldRestartContainer(pod_.spec, c, init, st.state.terminated->exitCode)) {
       runs_[c.name].restartPending = true;
       st.lastState = {};
       st.lastState.terminated = st.state.terminated;
     }
-  }
+  });
   afterChange();
-  if (!isTerminal(pod_.status.phase)) after(retryTimer_, milliseconds(0), [this] { createSandbox(); });
+  if (!isTerminal(pod_.status.phase)) {
+    after(retryTimer_, milliseconds(0), [this] {
+      createSandbox();
+      // Containers that will not run again keep their state; the rest start over in order.
+      for (auto& [name, run] : runs_) {
+        if (run.restartPending && sandbox_) startContainer(name);
+      }
+      afterChange();
+    });
+  }
 }
 
 void PodWorker::update(const api::Pod& pod) {
@@ -381,25 +473,44 @@ void PodWorker::kill() {
 // period ends, then the sandbox goes and the object is deleted.
 void PodWorker::beginTermination(milliseconds grace) {
   terminating_ = true;
-  for (auto& [name, run] : runs_) run.timer->cancel();
   retryTimer_.cancel();
+  deadlineTimer_.cancel();
   if (!sandbox_ || !anyRunning()) {
     maybeFinishTermination();
     return;
   }
+  stopContainers(grace);
+}
+
+// App containers get their stop signal at once (sidecars once the apps are gone), SIGKILL for
+// everything left when the grace period ends.
+void PodWorker::stopContainers(milliseconds grace) {
+  for (auto& [name, run] : runs_) run.timer->cancel();
   if (grace.count() <= 0) {
     signalRunning(SIGKILL);
     return;
   }
-  signalRunning(0);
+  signalRunning(0, /*sidecars=*/false);
+  stopSidecarsIfAppsDone();
   after(graceTimer_, grace, [this] { signalRunning(SIGKILL); });
 }
 
+// The kubelet's activeDeadlineSeconds: the pod fails as a whole and its containers are stopped.
+void PodWorker::onDeadline() {
+  if (terminating_ || isTerminal(pod_.status.phase)) return;
+  failedReason_ = "DeadlineExceeded";
+  failedMessage_ = "Pod was active on the node longer than the specified deadline";
+  stopContainers(std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)));
+  afterChange();
+}
+
 // signal 0 means each container's image STOPSIGNAL (SIGTERM by default).
-void PodWorker::signalRunning(int signal) {
+void PodWorker::signalRunning(int signal, bool sidecars) {
   if (!sandbox_) return;
   for (auto& [name, run] : runs_) {
     if (!run.running) continue;
+    const auto* c = containerSpec(name);
+    if (!sidecars && c && isInit(name) && isSidecar(*c)) continue;
     int sig = signal != 0 ? signal : stopSignal(run.image.config);
     auto r = sandbox_->shim->call("signal", {{"name", name}, {"signal", sig}});
     if (!r.ok()) log::warn("signal container " + name + ": " + r.error().message());
@@ -429,10 +540,17 @@ void PodWorker::teardownSandbox() {
 }
 
 void PodWorker::afterChange() {
-  pod_.status.phase = podPhase(pod_.spec, pod_.status.containerStatuses);
+  pod_.status.phase = podPhase(pod_.spec, pod_.status.initContainerStatuses, pod_.status.containerStatuses);
+  if (!failedReason_.empty()) {
+    pod_.status.phase = "Failed";
+    pod_.status.reason = failedReason_;
+    pod_.status.message = failedMessage_;
+  }
   bool allReady = !pod_.status.containerStatuses.empty();
   for (const auto& s : pod_.status.containerStatuses) allReady = allReady && s.ready;
   std::string now = nowText();
+  bool init = initialized(pod_.spec, pod_.status.initContainerStatuses);
+  setCondition(pod_.status, "Initialized", init, now, init ? "" : "ContainersNotInitialized");
   setCondition(pod_.status, "ContainersReady", allReady, now, allReady ? "" : "ContainersNotReady");
   setCondition(pod_.status, "Ready", allReady, now, allReady ? "" : "ContainersNotReady");
   if (isTerminal(pod_.status.phase) && !anyRunning() && !terminating_) {

@@ -46,13 +46,17 @@ class PodWorker {
   void adopt();
   bool resolveImages();
   void createSandbox();
+  void advance();  // starts what is due: the next init container, or the app containers
   void startContainer(const std::string& name);
   void recordExit(const runtime::ContainerState& st);
   void onExit(const runtime::ContainerState& st);
   void onShimClosed();
   void scheduleRestart(const std::string& name);
   void beginTermination(std::chrono::milliseconds grace);
-  void signalRunning(int signal);
+  void stopContainers(std::chrono::milliseconds grace);  // stop signal now, SIGKILL after grace
+  void stopSidecarsIfAppsDone();
+  void onDeadline();
+  void signalRunning(int signal, bool sidecars = true);
   void maybeFinishTermination();
   void teardownSandbox();
   void afterChange();  // recompute phase and conditions, then publish (coalesced)
@@ -60,7 +64,9 @@ class PodWorker {
   template <class F> void after(asio::steady_timer& t, std::chrono::milliseconds d, F f);
   api::ContainerStatus& statusOf(const std::string& name);
   const api::Container* containerSpec(const std::string& name) const;
-  bool anyRunning() const;
+  bool isInit(const std::string& name) const;
+  bool anyRunning(bool sidecars = true) const;
+  template <class F> void forEachContainer(F f) const;  // init containers first, in spec order
 
   PodManager& manager_;
   api::Pod pod_;
@@ -70,9 +76,12 @@ class PodWorker {
   bool removed_ = false;  // the API object is gone: publish nothing
   bool done_ = false;     // sandbox torn down for good
   bool finished_ = false; // termination complete; waiting to be dropped
+  bool sidecarsStopping_ = false;
+  std::string failedReason_, failedMessage_;  // the pod failed as a whole (DeadlineExceeded)
   bool publishScheduled_ = false;
   asio::steady_timer graceTimer_;
   asio::steady_timer retryTimer_;  // sandbox creation retries
+  asio::steady_timer deadlineTimer_;  // activeDeadlineSeconds
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

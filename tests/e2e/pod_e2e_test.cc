@@ -286,6 +286,111 @@ spec:
   EXPECT_TRUE(std::filesystem::exists(host.path() / "made" / "env"));  // hostPath data stays on the host
 }
 
+TEST_F(PodE2E, InitContainersRunInOrderBeforeTheApp) {
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: with-init}
+spec:
+  volumes: [{name: work, emptyDir: {}}]
+  initContainers:
+  - {name: first, image: busybox, command: [sh, -c, 'echo first >> /work/order'], volumeMounts: [{name: work, mountPath: /work}]}
+  - {name: second, image: busybox, command: [sh, -c, 'echo second >> /work/order'], volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+  - {name: app, image: busybox, command: [sh, -c, 'cat /work/order; sleep 3600'], volumeMounts: [{name: work, mountPath: /work}]}
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("with-init", running)) << d().pod("with-init").dump(2);
+  EXPECT_TRUE(waitUntil([&] { return d().logs("with-init", "app") == "first\nsecond\n"; }, seconds(10)))
+      << d().logs("with-init", "app");
+  auto st = d().pod("with-init")["status"];
+  EXPECT_EQ(st["initContainerStatuses"][1]["state"]["terminated"]["reason"], "Completed");
+  d().peapod({"delete", "pod", "with-init", "--grace-period=0", "--force"});
+}
+
+TEST_F(PodE2E, FailingInitContainerUnderNeverFailsThePod) {
+  ASSERT_EQ(d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: init-fails}
+spec:
+  restartPolicy: Never
+  initContainers: [{name: setup, image: busybox, command: [sh, -c, 'exit 2']}]
+  containers: [{name: app, image: busybox, command: [sleep, '3600']}]
+)").exitCode, 0);
+  ASSERT_TRUE(d().waitPod("init-fails", [](const auto& p) { return phase(p) == "Failed"; }))
+      << d().pod("init-fails").dump(2);
+  auto table = d().peapod({"get", "pods", "init-fails"}).out;
+  EXPECT_NE(table.find("Init:Error"), std::string::npos) << table;
+  auto app = d().pod("init-fails")["status"]["containerStatuses"][0];
+  EXPECT_EQ(app["state"]["waiting"]["reason"], "PodInitializing");  // never started
+  d().peapod({"delete", "pod", "init-fails"});
+}
+
+TEST_F(PodE2E, SidecarRunsBesideTheAppAndStopsAfterIt) {
+  ASSERT_EQ(d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: with-sidecar}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  initContainers: [{name: side, image: busybox, restartPolicy: Always, command: [sh, -c, 'echo side up; sleep 3600']}]
+  containers: [{name: app, image: busybox, command: [sh, -c, 'sleep 0.3; echo app done']}]
+)").exitCode, 0);
+  // The app finishes; the sidecar (a shell ignoring SIGTERM as PID 1) is killed after the grace period.
+  ASSERT_TRUE(d().waitPod("with-sidecar", [](const auto& p) {
+    return phase(p) == "Succeeded" && p["status"]["initContainerStatuses"][0]["state"].contains("terminated");
+  }, seconds(10))) << d().pod("with-sidecar").dump(2);
+  auto st = d().pod("with-sidecar")["status"];
+  EXPECT_EQ(st["containerStatuses"][0]["state"]["terminated"]["exitCode"], 0);
+  EXPECT_EQ(st["initContainerStatuses"][0]["restartCount"], 0);
+  d().peapod({"delete", "pod", "with-sidecar"});
+}
+
+TEST_F(PodE2E, ActiveDeadlineFailsThePod) {
+  ASSERT_EQ(d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: deadline}
+spec:
+  activeDeadlineSeconds: 1
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: busybox, command: [sleep, '3600']}]
+)").exitCode, 0);
+  ASSERT_TRUE(d().waitPod("deadline", [](const auto& p) { return phase(p) == "Failed"; }, seconds(10)))
+      << d().pod("deadline").dump(2);
+  auto st = d().pod("deadline")["status"];
+  EXPECT_EQ(st["reason"], "DeadlineExceeded");
+  auto table = d().peapod({"get", "pods", "deadline"}).out;
+  EXPECT_NE(table.find("DeadlineExceeded"), std::string::npos) << table;
+  d().peapod({"delete", "pod", "deadline"});
+}
+
+TEST_F(PodE2E, EnvExpansionAndDownwardApi) {
+  ASSERT_EQ(d().apply(R"Y(
+apiVersion: v1
+kind: Pod
+metadata: {name: downward, labels: {tier: web}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    env:
+    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+    - {name: TIER, valueFrom: {fieldRef: {fieldPath: "metadata.labels['tier']"}}}
+    - {name: GREETING, value: "hello $(POD_NAME)"}
+    command: [echo, "$(GREETING)", "$(POD_IP)", "$(TIER)", "$$(kept)", "$(KUBERNETES_SERVICE_PORT)", "$(NOPE)"]
+)Y").exitCode, 0);
+  ASSERT_TRUE(d().waitPod("downward", [](const auto& p) { return phase(p) == "Succeeded"; }))
+      << d().pod("downward").dump(2);
+  std::string ip = d().pod("downward")["status"].value("podIP", "");
+  EXPECT_EQ(d().logs("downward", "main"), "hello downward " + ip + " web $(kept) 443 $(NOPE)\n");
+  d().peapod({"delete", "pod", "downward"});
+}
+
 TEST_F(PodE2E, DaemonRestartKeepsPodsRunning) {
   ASSERT_EQ(d().apply(R"(
 apiVersion: v1
