@@ -4,6 +4,7 @@
 
 #include "api/manifest.h"
 #include "cli/commands.h"
+#include "cli/jsonpath.h"
 #include "cli/pod_table.h"
 
 namespace peapod::cli {
@@ -47,11 +48,20 @@ Result<std::vector<nlohmann::json>> fetch(const Context& ctx, const GetOptions& 
 
 void print(const std::vector<nlohmann::json>& pods, const GetOptions& o, const Context& ctx) {
   bool single = o.names.size() == 1;
+  nlohmann::json out = single ? pods[0]
+                              : nlohmann::json{{"apiVersion", "v1"}, {"kind", "List"},
+                                               {"metadata", {{"resourceVersion", ""}}}, {"items", pods}};
   if (o.output == "json" || o.output == "yaml") {
-    nlohmann::json out = single ? pods[0]
-                                : nlohmann::json{{"apiVersion", "v1"}, {"kind", "List"},
-                                                 {"metadata", {{"resourceVersion", ""}}}, {"items", pods}};
     std::cout << (o.output == "json" ? out.dump(4) + "\n" : api::toYaml(out));
+    return;
+  }
+  if (o.output.rfind("jsonpath=", 0) == 0) {
+    auto text = renderJsonPath(o.output.substr(9), out);
+    if (!text.ok()) {
+      std::cerr << "error: error parsing jsonpath " << o.output.substr(9) << ", " << text.error().message() << "\n";
+      exitWith(1);
+    }
+    std::cout << *text;
     return;
   }
   if (o.output == "name") {
@@ -72,8 +82,12 @@ void registerGet(CLI::App& app, std::shared_ptr<Context> ctx) {
   auto* cmd = app.add_subcommand("get", "Show pods: kubectl's table, or the objects as YAML or JSON");
   cmd->add_option("resource", o->resource, "pods (or pod, po)")->required();
   cmd->add_option("names", o->names, "pod names (default: all in the namespace)");
-  cmd->add_option("-o,--output", o->output, "wide, yaml, json or name")
-      ->check(CLI::IsMember({"", "wide", "yaml", "json", "name"}));
+  cmd->add_option("-o,--output", o->output, "wide, yaml, json, name or jsonpath=TEMPLATE")
+      ->check([](const std::string& v) {
+        bool ok = v.empty() || v == "wide" || v == "yaml" || v == "json" || v == "name" || v.rfind("jsonpath=", 0) == 0;
+        return ok ? std::string() : "unable to match a printer suitable for the output format \"" + v +
+                                        "\", allowed formats are: json,jsonpath,name,wide,yaml";
+      });
   cmd->add_flag("-A,--all-namespaces", o->allNamespaces, "list pods in every namespace");
   cmd->add_option("-l,--selector", o->selector, "label selector, e.g. app=web,tier!=db");
   cmd->callback([ctx, o] {

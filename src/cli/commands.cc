@@ -8,6 +8,7 @@ void registerCommands(CLI::App& app) {
   auto ctx = addGlobalFlags(app);
   registerApply(app, ctx);
   registerGet(app, ctx);
+  registerDescribe(app, ctx);
   registerLogs(app, ctx);
   registerDelete(app, ctx);
   registerWait(app, ctx);

@@ -17,6 +17,7 @@ void registerCommands(CLI::App& app);
 // One registration function per verb group, each in its own file.
 void registerApply(CLI::App& app, std::shared_ptr<Context> ctx);   // apply, create
 void registerGet(CLI::App& app, std::shared_ptr<Context> ctx);     // get
+void registerDescribe(CLI::App& app, std::shared_ptr<Context> ctx);  // describe
 void registerLogs(CLI::App& app, std::shared_ptr<Context> ctx);    // logs
 void registerDelete(CLI::App& app, std::shared_ptr<Context> ctx);  // delete
 void registerWait(CLI::App& app, std::shared_ptr<Context> ctx);    // wait
