@@ -43,7 +43,9 @@ Response storeError(const Error& error, const std::string& resource, const std::
   switch (error.code()) {
     case store::kNotFound: return notFound(resource, name);
     case store::kAlreadyExists: return statusResponse(api::alreadyExistsStatus(resource, name));
-    case store::kConflict: return statusError(409, "Conflict", error.message(), resource, name);
+    case store::kConflict:
+      return statusResponse(api::conflictStatus(
+          resource, name, "the object has been modified; please apply your changes to the latest version and try again"));
     default: return statusError(500, "InternalError", error.message());
   }
 }

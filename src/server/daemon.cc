@@ -1,6 +1,9 @@
 #include "server/daemon.h"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <optional>
 
 #include <iostream>
 
@@ -10,12 +13,22 @@
 #include "node/pod_manager.h"
 #include "server/http_server.h"
 #include "server/image_api.h"
+#include "server/node_object.h"
+#include "server/objects_api.h"
+#include "server/pki.h"
 #include "server/pod_api.h"
 #include "server/router.h"
+#include "server/watch.h"
 #include "store/object_store.h"
 
 namespace peapod::server {
 namespace {
+
+std::string hostNameForCert() {
+  char buf[256] = {};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
 
 store::Key podKey(const api::Pod& pod) { return {"pods", pod.metadata.namespace_, pod.metadata.name}; }
 
@@ -106,15 +119,57 @@ int runDaemon(DaemonOptions options) {
 
   PodApi podApi(store, cfg.nodeName, cfg.logDir);
   ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); });
-  Router router(podApi, imageApi);
+  WatchHub watches(io, store);
+  ObjectApi objectApi(io, store, [&podApi](const std::string& ns, const std::string& name) {
+    (void)podApi.remove(Request{}, ns, name);
+  });
+  objectApi.ensureSystemNamespaces();
+  registerNode(store, cfg.nodeName, cfg.dataDir);
+  Router router(podApi, imageApi, &objectApi, &watches);
   HttpServer http(io, [&router](Request req) { return router.handle(std::move(req)); });
+
+  ListenerSecurity tcpSecurity;
+  std::optional<Pki> pki;
+  bool anyTcp = false;
+  for (const auto& addr : options.listen) anyTcp = anyTcp || addr.rfind("tcp://", 0) == 0;
+  if (anyTcp) {
+    std::filesystem::path pkiDir = options.pkiDir.empty() ? cfg.dataDir / "pki" : options.pkiDir;
+    auto loaded = ensurePki(pkiDir, {cfg.nodeName, hostNameForCert()});
+    if (!loaded.ok()) {
+      std::cerr << "peapod daemon: " << loaded.error().message() << "\n";
+      return 1;
+    }
+    pki = *loaded;
+    tcpSecurity.token = pki->token;
+    if (!options.plainHttp) {
+      auto ctx = serverTlsContext(*pki);
+      if (!ctx.ok()) {
+        std::cerr << "peapod daemon: " << ctx.error().message() << "\n";
+        return 1;
+      }
+      tcpSecurity.tls = *ctx;
+    }
+  }
   for (const auto& addr : options.listen) {
-    if (auto s = http.listen(addr); !s.ok()) {
+    bool tcp = addr.rfind("tcp://", 0) == 0;
+    if (auto s = http.listen(addr, tcp ? tcpSecurity : ListenerSecurity{}); !s.ok()) {
       std::cerr << "peapod daemon: " << s.error().message() << "\n";
       return 1;
     }
   }
-  for (const auto& addr : http.boundAddresses()) log::info("serving the API on " + addr);
+  for (const auto& addr : http.boundAddresses()) {
+    log::info("serving the API on " + addr);
+    if (pki && addr.rfind("unix://", 0) != 0) {
+      std::string server = addr;
+      if (auto at = server.find("0.0.0.0"); at != std::string::npos) server.replace(at, 7, "127.0.0.1");
+      if (auto s = writeKubeconfig(options.kubeconfig, kubeconfigText(*pki, server)); !s.ok()) {
+        std::cerr << "peapod daemon: kubeconfig: " << s.error().message() << "\n";
+        return 1;
+      }
+      log::info("wrote kubeconfig " + options.kubeconfig.string() + " for " + server);
+      pki.reset();  // the first TCP listener is the one kubectl uses
+    }
+  }
 
   asio::signal_set stop(io, SIGINT, SIGTERM);
   stop.async_wait([&io](const boost::system::error_code&, int) {

@@ -2,6 +2,7 @@
 // API server on one event loop. Pods outlive it: their shims keep running while it restarts.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ namespace peapod::server {
 struct DaemonOptions {
   node::NodeConfig node;
   std::vector<std::string> listen;  // unix:///path, tcp://127.0.0.1:PORT
+  // TCP listeners serve TLS with the generated certificate and require the bearer token; the
+  // unix socket (root-only by its mode) needs neither.
+  std::filesystem::path kubeconfig = "/etc/peapod/kubeconfig";  // written at start, mode 0600
+  std::filesystem::path pkiDir;                                 // default <data-dir>/pki
+  bool plainHttp = false;                                       // TCP without TLS (tests)
   bool verbose = false;
 };
 

@@ -62,6 +62,12 @@ void registerDaemonCommand(CLI::App& app) {
   cmd->add_option("--cluster-domain", n.clusterDomain, "DNS domain of the cluster")->capture_default_str();
   cmd->add_option("--restart-backoff-base", *base, "first crash-loop back-off (kubelet: 10s)")->capture_default_str();
   cmd->add_option("--restart-backoff-max", *max, "crash-loop back-off cap (kubelet: 300s)")->capture_default_str();
+  cmd->add_option("--kubeconfig", opts->kubeconfig,
+                  "where to write the kubeconfig (mode 0600) for kubectl: the TCP address, CA and token")
+      ->capture_default_str();
+  cmd->add_option("--pki-dir", opts->pkiDir, "CA, serving certificate and token (default <data-dir>/pki)");
+  cmd->add_flag("--plain-http", opts->plainHttp,
+                "serve plain HTTP instead of TLS on TCP listeners (tests only; the token is still required)");
   cmd->add_flag("-v,--verbose", opts->verbose, "debug logging");
   cmd->callback([opts, base, max] {
     opts->node.restartBackoffBase = parseDuration(*base);
@@ -69,9 +75,10 @@ void registerDaemonCommand(CLI::App& app) {
     if (opts->listen.empty()) {
       opts->listen = {"unix://" + (opts->node.runDir / "peapod.sock").string(), "tcp://127.0.0.1:6443"};
     }
-    for (auto* dir : {&opts->node.dataDir, &opts->node.runDir, &opts->node.logDir}) {
+    for (auto* dir : {&opts->node.dataDir, &opts->node.runDir, &opts->node.logDir, &opts->kubeconfig}) {
       *dir = std::filesystem::absolute(*dir);
     }
+    if (!opts->pkiDir.empty()) opts->pkiDir = std::filesystem::absolute(opts->pkiDir);
     throw CLI::RuntimeError(runDaemon(*opts));
   });
 }

@@ -1,8 +1,11 @@
 // Request and Response as the API handlers see them, independent of the transport.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
+
+#include "server/beast.h"
 
 namespace peapod::server {
 
@@ -24,11 +27,23 @@ struct Request {
   bool flag(const std::string& name) const { return param(name) == "true" || param(name) == "1"; }
 };
 
+// The open connection of a streamed (chunked) response: watches and `logs -f`.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Sends one chunk; false once the client is gone.
+  virtual asio::awaitable<bool> write(const std::string& data) = 0;  // keep data alive until done
+  // True when the client has closed its end (checked without blocking).
+  virtual bool clientGone() = 0;
+};
+using StreamBody = std::function<asio::awaitable<void>(ResponseStream&)>;
+
 struct Response {
   int status = 200;
   std::string contentType = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
+  StreamBody stream;  // when set, the body is produced chunk by chunk after the headers
 };
 
 // Splits "a=b&c=%2Fd" into a map with percent- and plus-decoding.

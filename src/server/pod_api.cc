@@ -12,6 +12,7 @@
 #include "node/log_paths.h"
 #include "server/api_status.h"
 #include "server/selectors.h"
+#include "server/table.h"
 
 namespace peapod::server {
 namespace {
@@ -41,6 +42,10 @@ std::string nameSuffix() {
   return s;
 }
 
+}  // namespace
+
+std::string newObjectUid() { return newUid(); }
+
 Result<nlohmann::json> parseBody(const Request& req) {
   if (req.body.empty()) return Error("request body is empty");
   if (req.header("content-type").find("yaml") != std::string::npos) {
@@ -53,23 +58,69 @@ Result<nlohmann::json> parseBody(const Request& req) {
   return j;
 }
 
-// The last n lines of text (each ending in a newline).
-std::string lastLines(const std::string& text, long n) {
-  if (n <= 0) return "";
-  size_t pos = text.size();
-  if (pos > 0 && text[pos - 1] == '\n') --pos;
-  for (long seen = 0; pos > 0; --pos) {
-    if (text[pos - 1] == '\n' && ++seen == n) break;
+namespace {
+
+// Removes the field at a codec path ("spec.containers[0].foo") from a JSON document.
+bool erasePath(nlohmann::json& doc, const std::string& path) {
+  nlohmann::json* cur = &doc;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t end = path.find_first_of(".[", pos);
+    std::string key = path.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    bool last = end == std::string::npos;
+    if (!cur->is_object() || !cur->contains(key)) return false;
+    if (last) {
+      cur->erase(key);
+      return true;
+    }
+    cur = &(*cur)[key];
+    pos = end;
+    while (pos < path.size() && path[pos] == '[') {
+      size_t close = path.find(']', pos);
+      if (close == std::string::npos || !cur->is_array()) return false;
+      size_t idx = std::stoul(path.substr(pos + 1, close - pos - 1));
+      if (idx >= cur->size()) return false;
+      cur = &(*cur)[idx];
+      pos = close + 1;
+    }
+    if (pos < path.size() && path[pos] == '.') ++pos;
   }
-  return text.substr(pos);
+  return false;
 }
 
 }  // namespace
 
+Result<api::Pod> decodePod(nlohmann::json body, const std::string& fieldValidation, std::vector<std::string>* warnings) {
+  bool drop = fieldValidation == "Ignore" || fieldValidation == "Warn";
+  for (int attempt = 0;; ++attempt) {
+    auto pod = api::podFromJson(body);
+    if (pod.ok() || !drop || attempt > 2) return pod;
+    // Drop every unknown field the strict decoder named, then decode again.
+    std::stringstream lines(pod.error().message());
+    std::string line;
+    bool erased = false;
+    const std::string prefix = "unknown field \"";
+    while (std::getline(lines, line)) {
+      if (line.rfind(prefix, 0) != 0 || line.back() != '"') continue;
+      std::string path = line.substr(prefix.size(), line.size() - prefix.size() - 1);
+      if (erasePath(body, path)) {
+        erased = true;
+        if (warnings) warnings->push_back(line);
+      }
+    }
+    if (!erased) return pod;
+  }
+}
+
 Response PodApi::create(const Request& req, const std::string& ns) {
   auto body = parseBody(req);
   if (!body.ok()) return badRequest(body.error().message());
-  auto pod = api::podFromJson(*body);
+  return createObject(req, ns, std::move(*body));
+}
+
+Response PodApi::createObject(const Request& req, const std::string& ns, nlohmann::json body) {
+  std::vector<std::string> warnings;
+  auto pod = decodePod(std::move(body), req.param("fieldValidation"), &warnings);
   if (!pod.ok()) return badRequest(pod.error().message());
   auto& meta = pod->metadata;
   if (!meta.namespace_.empty() && meta.namespace_ != ns) {
@@ -92,12 +143,18 @@ Response PodApi::create(const Request& req, const std::string& ns) {
   pod->status.qosClass = "BestEffort";
   auto stored = store_.create({"pods", ns, meta.name}, api::toJson(*pod));
   if (!stored.ok()) return storeError(stored.error(), "pods", meta.name);
-  return jsonResponse(201, stored->dump());
+  auto r = jsonResponse(201, stored->dump());
+  if (!warnings.empty() && req.param("fieldValidation") == "Warn") r.headers["Warning"] = "299 - \"" + warnings[0] + "\"";
+  return r;
 }
 
-Response PodApi::get(const std::string& ns, const std::string& name) {
+Response PodApi::get(const Request& req, const std::string& ns, const std::string& name) {
   auto pod = store_.get({"pods", ns, name});
   if (!pod.ok()) return storeError(pod.error(), "pods", name);
+  if (wantsTable(req)) {
+    std::string rv = (*pod)["metadata"].value("resourceVersion", "");
+    return jsonResponse(200, makeTable("pods", {*pod}, rv, WallClock::now()).dump());
+  }
   return jsonResponse(200, pod->dump());
 }
 
@@ -106,15 +163,11 @@ Response PodApi::list(const Request& req, const std::string& ns) {
   if (!labels.ok()) return badRequest(labels.error().message());
   auto fields = parseSelector(req.param("fieldSelector"));
   if (!fields.ok()) return badRequest(fields.error().message());
-  nlohmann::json items = nlohmann::json::array();
+  std::vector<nlohmann::json> items;
   for (auto& pod : store_.list("pods", ns)) {
     if (matchesLabels(*labels, pod) && matchesFields(*fields, pod)) items.push_back(std::move(pod));
   }
-  nlohmann::json list = {{"kind", "PodList"},
-                         {"apiVersion", "v1"},
-                         {"metadata", {{"resourceVersion", std::to_string(store_.revision())}}},
-                         {"items", std::move(items)}};
-  return jsonResponse(200, list.dump());
+  return listResponse(req, "pods", std::move(items), store_.revision());
 }
 
 // Graceful deletion as the apiserver does it for pods: deletionTimestamp = now + grace, and the
@@ -159,52 +212,6 @@ Response PodApi::remove(const Request& req, const std::string& ns, const std::st
   auto updated = store_.update({"pods", ns, name}, pod);
   if (!updated.ok()) return storeError(updated.error(), "pods", name);
   return jsonResponse(200, updated->dump());
-}
-
-Response PodApi::log(const Request& req, const std::string& ns, const std::string& name) {
-  auto stored = store_.get({"pods", ns, name});
-  if (!stored.ok()) return storeError(stored.error(), "pods", name);
-  auto pod = api::podFromJson(*stored);
-  if (!pod.ok()) return statusError(500, "InternalError", pod.error().message());
-  std::string container = req.param("container");
-  if (container.empty()) {
-    if (pod->spec.containers.size() != 1) {
-      std::string names;
-      for (const auto& c : pod->spec.containers) names += (names.empty() ? "" : " ") + c.name;
-      return badRequest("a container name must be specified for pod " + name + ", choose one of: [" + names + "]");
-    }
-    container = pod->spec.containers[0].name;
-  }
-  const api::ContainerStatus* status = nullptr;
-  for (const auto& s : pod->status.containerStatuses) {
-    if (s.name == container) status = &s;
-  }
-  bool known = false;
-  for (const auto& c : pod->spec.containers) known = known || c.name == container;
-  if (!known) return badRequest("container " + container + " is not valid for pod " + name);
-  bool neverRan = !status || (status->state.waiting && !status->lastState.terminated);
-  if (neverRan) {
-    std::string reason = status ? status->state.waiting->reason : "ContainerCreating";
-    return badRequest("container \"" + container + "\" in pod \"" + name + "\" is waiting to start: " + reason);
-  }
-  int restarts = status->restartCount;
-  bool previous = req.flag("previous");
-  if (previous && !status->lastState.terminated) {
-    return badRequest("previous terminated container \"" + container + "\" in pod \"" + name + "\" not found");
-  }
-  // During a back-off the newest log is the last run's: restartCount only moves on a restart.
-  int run = previous ? restarts - 1 : restarts;
-  if (!previous && status->state.waiting) run = restarts;
-  auto dir = node::podLogDir(logDir_, ns, name, pod->metadata.uid);
-  std::ifstream in(node::containerLogFile(dir, container, run));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = node::criLogToText(ss.str(), req.flag("timestamps"));
-  if (std::string tail = req.param("tailLines"); !tail.empty()) text = lastLines(text, std::stol(tail));
-  Response r;
-  r.contentType = "text/plain";
-  r.body = std::move(text);
-  return r;
 }
 
 }  // namespace peapod::server

@@ -5,6 +5,7 @@
 
 #include "server/api_status.h"
 #include "server/discovery.h"
+#include "server/patch.h"
 
 namespace peapod::server {
 namespace {
@@ -26,9 +27,11 @@ ResourcePath parseResourcePath(const std::string& path) {
   ResourcePath p;
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1") return p;
   size_t i = 2;
-  if (parts[i] == "namespaces" && parts.size() >= 5) {
-    p.ns = parts[3];
-    i = 4;
+  if (parts[i] == "watch") ++i;  // the legacy /api/v1/watch/... form
+  if (i >= parts.size()) return p;
+  if (parts[i] == "namespaces" && parts.size() >= i + 3) {
+    p.ns = parts[i + 1];
+    i += 2;
   }
   p.resource = parts[i++];
   if (i < parts.size()) p.name = parts[i++];
@@ -41,27 +44,83 @@ asio::awaitable<Response> Router::handle(Request req) {
   if (req.path == "/peapod/v1/images" && req.method == "GET") co_return images_.list();
   if (req.path == "/peapod/v1/images/import" && req.method == "POST") co_return co_await images_.import(req);
   if (auto d = discovery(req.path); d) co_return *d;
+  // Only JSON (and YAML) bodies: kubectl 1.35 tries protobuf first and falls back to JSON on 415.
+  if (std::string ct = req.header("content-type");
+      !req.body.empty() && (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos)) {
+    co_return statusError(415, "UnsupportedMediaType",
+                          "the body of the request was in an unknown format - accepted media types include: "
+                          "application/json, application/yaml");
+  }
+  if (req.path.rfind("/api/v1/watch/", 0) == 0) req.query["watch"] = "true";
   auto p = parseResourcePath(req.path);
   if (p.valid && p.resource == "pods") co_return pods(req, p);
+  if (p.valid && objects_ && isSimpleResource(p.resource)) co_return objects(req, p);
   co_return statusError(404, "NotFound", "the server could not find the requested resource");
 }
 
 Response Router::pods(const Request& req, const ResourcePath& p) {
   const std::string& m = req.method;
   if (p.name.empty()) {
+    if (m == "GET" && req.flag("watch") && watches_) return watches_->watch(req, "pods", p.ns);
     if (m == "GET") return pods_.list(req, p.ns);
-    if (m == "POST" && !p.ns.empty()) return pods_.create(req, p.ns);
+    if (m == "POST" && !p.ns.empty()) {
+      if (objects_) {
+        if (auto ok = objects_->checkNamespaceWritable(p.ns); ok.status != 200) return ok;
+      }
+      return pods_.create(req, p.ns);
+    }
     return methodNotAllowed();
   }
   if (p.ns.empty()) return statusError(404, "NotFound", "the server could not find the requested resource");
   if (p.subresource.empty()) {
-    if (m == "GET") return pods_.get(p.ns, p.name);
+    if (m == "GET") return pods_.get(req, p.ns, p.name);
+    if (m == "PUT") return pods_.update(req, p.ns, p.name, false);
+    if (m == "PATCH") {
+      if (objects_ && patchTypeOf(req.header("content-type")) == PatchType::kApply &&
+          pods_.get(p.ns, p.name).status == 404) {
+        if (auto ok = objects_->checkNamespaceWritable(p.ns); ok.status != 200) return ok;
+      }
+      return pods_.patch(req, p.ns, p.name, false);
+    }
     if (m == "DELETE") return pods_.remove(req, p.ns, p.name);
     return methodNotAllowed();
   }
   if (p.subresource == "log" && m == "GET") return pods_.log(req, p.ns, p.name);
-  if (p.subresource == "status" && m == "GET") return pods_.get(p.ns, p.name);
+  if (p.subresource == "status") {
+    if (m == "GET") return pods_.get(req, p.ns, p.name);
+    if (m == "PUT") return pods_.update(req, p.ns, p.name, true);
+    if (m == "PATCH") return pods_.patch(req, p.ns, p.name, true);
+    return methodNotAllowed();
+  }
   return statusError(404, "NotFound", "the server could not find the requested resource");
+}
+
+Response Router::objects(const Request& req, const ResourcePath& p) {
+  const std::string& m = req.method;
+  // /api/v1/namespaces/{name} parses as resource "namespaces" with the name.
+  bool namespaced = isNamespaced(p.resource);
+  if (namespaced && p.ns.empty() && !(p.name.empty() && m == "GET")) {
+    return statusError(404, "NotFound", "the server could not find the requested resource");
+  }
+  if (!p.subresource.empty() && p.subresource != "status") {
+    return statusError(404, "NotFound", "the server could not find the requested resource");
+  }
+  if (p.name.empty()) {
+    if (m == "GET" && req.flag("watch") && watches_) return watches_->watch(req, p.resource, namespaced ? p.ns : "");
+    if (m == "GET") return objects_->list(req, p.resource, p.ns);
+    if (m == "POST") {
+      if (namespaced) {
+        if (auto ok = objects_->checkNamespaceWritable(p.ns); ok.status != 200) return ok;
+      }
+      return objects_->create(req, p.resource, p.ns);
+    }
+    return methodNotAllowed();
+  }
+  if (m == "GET") return objects_->get(req, p.resource, p.ns, p.name);
+  if (m == "PUT") return objects_->update(req, p.resource, p.ns, p.name);
+  if (m == "PATCH") return objects_->patch(req, p.resource, p.ns, p.name);
+  if (m == "DELETE") return objects_->remove(req, p.resource, p.ns, p.name);
+  return methodNotAllowed();
 }
 
 }  // namespace peapod::server

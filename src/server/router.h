@@ -7,7 +7,9 @@
 #include "server/beast.h"
 #include "server/http_types.h"
 #include "server/image_api.h"
+#include "server/objects_api.h"
 #include "server/pod_api.h"
+#include "server/watch.h"
 
 namespace peapod::server {
 
@@ -20,14 +22,18 @@ ResourcePath parseResourcePath(const std::string& path);
 
 class Router {
  public:
-  Router(PodApi& pods, ImageApi& images) : pods_(pods), images_(images) {}
+  Router(PodApi& pods, ImageApi& images, ObjectApi* objects = nullptr, WatchHub* watches = nullptr)
+      : pods_(pods), images_(images), objects_(objects), watches_(watches) {}
   asio::awaitable<Response> handle(Request req);
 
  private:
   Response pods(const Request& req, const ResourcePath& p);
+  Response objects(const Request& req, const ResourcePath& p);
 
   PodApi& pods_;
   ImageApi& images_;
+  ObjectApi* objects_;
+  WatchHub* watches_;
 };
 
 }  // namespace peapod::server

@@ -1,6 +1,7 @@
 // End to end with real kubectl binaries (Debian's 1.20, a current one from npm, the machine's own)
 // against the daemon's TLS endpoint with the kubeconfig it writes.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -241,15 +242,22 @@ TEST_P(KubectlE2E, RequestsWithoutTheTokenAreRefused) {
   auto r = kubectl({"--token", "not-the-token", "get", "pods"});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("Unauthorized"), std::string::npos) << r.err;
-  // No credentials at all: a kubeconfig without the user.
+  // No credentials at all (kubectl would prompt for a password, so ask with curl), through TLS
+  // verified against the daemon's CA.
   std::string text = readFile(kubeconfig());
-  auto at = text.find("    token: ");
+  auto at = text.find("server: ");
   ASSERT_NE(at, std::string::npos);
-  text.erase(at, text.find('\n', at) - at + 1);
-  auto anon = writeManifest("anon-kubeconfig", text);
-  r = runCommand({kubectl_.path, "--kubeconfig", anon.string(), "get", "pods"});
-  EXPECT_NE(r.exitCode, 0);
-  EXPECT_NE(r.err.find("Unauthorized"), std::string::npos) << r.err;
+  std::string server = text.substr(at + 8, text.find('\n', at) - at - 8);
+  EXPECT_EQ(server.rfind("https://127.0.0.1:", 0), 0u) << server;
+  std::string ca = (daemon_->root() / "data" / "pki" / "ca.crt").string();
+  r = runCommand({"curl", "-sS", "--cacert", ca, "-w", "\n%{http_code}", server + "/api/v1/namespaces/default/pods"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("\"reason\":\"Unauthorized\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.substr(r.out.size() - 3), "401") << r.out;
+  // The kubeconfig holds the token: only root may read it.
+  struct stat st {};
+  ASSERT_EQ(::stat(kubeconfig().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, KubectlE2E, ::testing::Values("1.20", "1.35", "system"),
