@@ -13,6 +13,7 @@ void registerCommands(CLI::App& app) {
   registerDelete(app, ctx);
   registerWait(app, ctx);
   registerImage(app, ctx);
+  registerCompletion(app);
 }
 
 }  // namespace peapod::cli

@@ -22,5 +22,6 @@ void registerLogs(CLI::App& app, std::shared_ptr<Context> ctx);    // logs
 void registerDelete(CLI::App& app, std::shared_ptr<Context> ctx);  // delete
 void registerWait(CLI::App& app, std::shared_ptr<Context> ctx);    // wait
 void registerImage(CLI::App& app, std::shared_ptr<Context> ctx);   // image import, images
+void registerCompletion(CLI::App& app);                             // completion bash
 
 }  // namespace peapod::cli

@@ -24,9 +24,8 @@ void setTimeouts(int fd) {
 }
 
 template <class Stream>
-HttpResponse exchange(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
-                      const std::string& contentType, const std::string& host) {
-  setTimeouts(stream.native_handle());
+void writeRequest(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
+                  const std::string& contentType, const std::string& host) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host);
   req.set(http::field::user_agent, "peapod");
@@ -37,6 +36,36 @@ HttpResponse exchange(Stream& stream, const std::string& method, const std::stri
   }
   req.prepare_payload();
   http::write(stream, req);
+}
+
+// Reads the response body in pieces as they arrive; the status line and headers first.
+template <class Stream>
+HttpResponse streamBody(Stream& stream, const std::function<void(std::string_view)>& onData) {
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  http::read_header(stream, buffer, parser);
+  HttpResponse r{static_cast<int>(parser.get().result_int()), std::string(parser.get()[http::field::content_type]), ""};
+  bool ok = r.status >= 200 && r.status < 300;
+  char chunk[16384];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof chunk;
+    boost::system::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    if (ec && ec != http::error::need_buffer) break;
+    std::string_view got(chunk, sizeof chunk - parser.get().body().size);
+    if (ok) onData(got);
+    else r.body.append(got);
+  }
+  return r;
+}
+
+template <class Stream>
+HttpResponse exchange(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
+                      const std::string& contentType, const std::string& host) {
+  setTimeouts(stream.native_handle());
+  writeRequest(stream, method, target, body, contentType, host);
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 << 20);
@@ -45,31 +74,46 @@ HttpResponse exchange(Stream& stream, const std::string& method, const std::stri
   return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]), std::move(res.body())};
 }
 
-}  // namespace
-
-Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& target,
-                                         const std::string& body, const std::string& contentType) {
+// Connects to the server and runs fn(stream, hostHeader) on the connected socket.
+template <class Fn>
+Result<HttpResponse> withConnection(const std::string& server, Fn fn) {
   try {
     asio::io_context io;
-    if (server_.rfind("unix://", 0) == 0) {
+    if (server.rfind("unix://", 0) == 0) {
       asio::local::stream_protocol::socket sock(io);
-      sock.connect(asio::local::stream_protocol::endpoint(server_.substr(7)));
-      return exchange(sock, method, target, body, contentType, "localhost");
+      sock.connect(asio::local::stream_protocol::endpoint(server.substr(7)));
+      return fn(sock, std::string("localhost"));
     }
-    std::string hostport = server_;
+    std::string hostport = server;
     for (const char* scheme : {"tcp://", "http://"}) {
       if (hostport.rfind(scheme, 0) == 0) hostport = hostport.substr(std::string(scheme).size());
     }
     size_t colon = hostport.rfind(':');
-    if (colon == std::string::npos) return Error("server address \"" + server_ + "\" has no port");
+    if (colon == std::string::npos) return Error("server address \"" + server + "\" has no port");
     asio::ip::tcp::resolver resolver(io);
     asio::ip::tcp::socket sock(io);
     asio::connect(sock, resolver.resolve(hostport.substr(0, colon), hostport.substr(colon + 1)));
-    return exchange(sock, method, target, body, contentType, hostport);
+    return fn(sock, hostport);
   } catch (const std::exception& e) {
-    return Error("cannot reach the peapod API at " + server_ + ": " + e.what() +
+    return Error("cannot reach the peapod API at " + server + ": " + e.what() +
                  " (is `peapod daemon` running? set --server or PEAPOD_SERVER)");
   }
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& target,
+                                         const std::string& body, const std::string& contentType) {
+  return withConnection(server_, [&](auto& sock, const std::string& host) {
+    return exchange(sock, method, target, body, contentType, host);
+  });
+}
+
+Result<HttpResponse> HttpClient::stream(const std::string& target, const std::function<void(std::string_view)>& onData) {
+  return withConnection(server_, [&](auto& sock, const std::string& host) {
+    writeRequest(sock, "GET", target, "", "", host);
+    return streamBody(sock, onData);
+  });
 }
 
 std::string urlEncode(const std::string& s) {
