@@ -6,6 +6,7 @@
 #include "server/api_status.h"
 #include "server/discovery.h"
 #include "server/patch.h"
+#include "server/protobuf.h"
 
 namespace peapod::server {
 namespace {
@@ -44,7 +45,14 @@ asio::awaitable<Response> Router::handle(Request req) {
   if (req.path == "/peapod/v1/images" && req.method == "GET") co_return images_.list();
   if (req.path == "/peapod/v1/images/import" && req.method == "POST") co_return co_await images_.import(req);
   if (auto d = discovery(req.path); d) co_return *d;
-  // Only JSON (and YAML) bodies: kubectl 1.35 tries protobuf first and falls back to JSON on 415.
+  // JSON and YAML bodies; protobuf only for the simple kinds kubectl 1.35's typed clients send.
+  if (std::string ct = req.header("content-type"); !req.body.empty() && isProtobufContentType(ct)) {
+    auto decoded = decodeK8sProtobuf(req.body);
+    if (decoded.ok()) {
+      req.body = decoded->dump();
+      req.headers["content-type"] = "application/json";
+    }
+  }
   if (std::string ct = req.header("content-type");
       !req.body.empty() && (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos)) {
     co_return statusError(415, "UnsupportedMediaType",

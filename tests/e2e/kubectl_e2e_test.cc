@@ -144,7 +144,8 @@ TEST_P(KubectlE2E, CreateWaitGetDescribeLogsDelete) {
 
   r = kubectl({"delete", "pod", pod});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(r.out, "pod \"" + pod + "\" deleted\n");
+  // 1.35 adds " from default namespace".
+  EXPECT_EQ(r.out.rfind("pod \"" + pod + "\" deleted", 0), 0u) << r.out;
   EXPECT_TRUE(daemon_->pod(pod).is_null());  // kubectl delete waits until it is gone
   r = kubectl({"get", "pod", pod});
   EXPECT_NE(r.exitCode, 0);
