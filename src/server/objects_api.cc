@@ -149,7 +149,7 @@ Response ObjectApi::create(const Request& req, const std::string& resource, cons
   auto body = parseBody(req);
   if (!body.ok()) return badRequest(body.error().message());
   if (body->is_object() && body->contains("metadata") && (*body)["metadata"].contains("namespace") &&
-      isNamespaced(resource) && (*body)["metadata"]["namespace"] != ns) {
+      isNamespaced(resource) && (*body)["metadata"]["namespace"] != ns && (*body)["metadata"]["namespace"] != "") {
     return badRequest("the namespace of the provided object does not match the namespace sent on the request");
   }
   return store(resource, ns, std::move(*body), true, 201);

@@ -89,6 +89,7 @@ bool mapEntry(std::string_view entry, json& into, bool bytes) {
 bool objectMeta(std::string_view msg, json& meta) {
   meta = json::object();
   return each(msg, [&](uint32_t f, std::string_view b, uint64_t) {
+    if (b.empty()) return true;  // generated marshalling writes empty strings too
     switch (f) {
       case 1: meta["name"] = std::string(b); break;
       case 2: meta["generateName"] = std::string(b); break;

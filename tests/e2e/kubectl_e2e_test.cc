@@ -230,6 +230,10 @@ TEST_P(KubectlE2E, NodesNamespacesAndEvents) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   std::string pod = name("in-ns");
   ASSERT_EQ(kubectl({"-n", ns, "create", "-f", writeManifest("ns.yaml", podYaml(pod)).string()}).exitCode, 0);
+  r = kubectl({"-n", ns, "create", "configmap", "settings", "--from-literal=mode=fast"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = kubectl({"-n", ns, "get", "configmap", "settings", "-o", "jsonpath={.data.mode}"});
+  EXPECT_EQ(r.out, "fast") << r.err;
   r = kubectl({"-n", ns, "get", "events"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   r = kubectl({"delete", "namespace", ns, "--timeout=60s"});
