@@ -40,18 +40,61 @@ void ShimConnection::drain() {
     if (::poll(&p, 1, 0) <= 0) return;
     auto msg = runtime::recvMessage(socket_.native_handle());
     if (!msg.ok()) {
-      closed_ = true;
-      asio::post(io_, [this, alive = alive_] {
-        if (*alive && onClosed_) onClosed_();
-      });
+      markClosed();
       return;
     }
     dispatch(std::move(*msg));
   }
 }
 
+void ShimConnection::markClosed() {
+  closed_ = true;
+  auto pending = std::move(pending_);
+  pending_.clear();
+  asio::post(io_, [this, alive = alive_, pending = std::move(pending)] {
+    if (!*alive) return;
+    for (auto& [id, done] : pending) done(Error("shim connection closed"));
+    if (*alive && onClosed_) onClosed_();
+  });
+}
+
+Result<nlohmann::json> ShimConnection::toResult(nlohmann::json reply) {
+  if (!reply.value("ok", false)) return Error(reply.value("error", std::string("shim request failed")));
+  return reply;
+}
+
+void ShimConnection::callAsync(const std::string& op, nlohmann::json fields, ReplyHandler done) {
+  if (closed_) {
+    asio::post(io_, [alive = alive_, done = std::move(done)] {
+      if (*alive) done(Error("shim connection closed"));
+    });
+    return;
+  }
+  int64_t id = nextId_++;
+  fields["id"] = id;
+  fields["op"] = op;
+  auto st = runtime::sendMessage(socket_.native_handle(), fields);
+  if (!st.ok()) {
+    asio::post(io_, [alive = alive_, done = std::move(done), err = std::move(st).error().wrap("shim " + op)]() mutable {
+      if (*alive) done(std::move(err));
+    });
+    return;
+  }
+  pending_.emplace(id, std::move(done));
+}
+
 void ShimConnection::dispatch(nlohmann::json message) {
-  if (message.value("event", "") != "exit") return;  // replies to abandoned calls, unknown events
+  if (!message.contains("event")) {
+    auto it = message.contains("id") && message["id"].is_number_integer() ? pending_.find(message["id"].get<int64_t>())
+                                                                          : pending_.end();
+    if (it == pending_.end()) return;  // a reply to an abandoned call
+    asio::post(io_, [alive = alive_, done = std::move(it->second), r = toResult(std::move(message))]() mutable {
+      if (*alive) done(std::move(r));
+    });
+    pending_.erase(it);
+    return;
+  }
+  if (message.value("event", "") != "exit") return;  // unknown events
   auto state = runtime::containerStateFromJson(message["state"]);
   if (!state.ok()) {
     log::warn("shim sent a malformed exit event: " + state.error().message());
@@ -79,19 +122,14 @@ Result<nlohmann::json> ShimConnection::call(const std::string& op, nlohmann::jso
     if (r < 0) continue;
     auto msg = runtime::recvMessage(fd);
     if (!msg.ok()) {
-      closed_ = true;
-      asio::post(io_, [this, alive = alive_] {
-        if (*alive && onClosed_) onClosed_();
-      });
+      markClosed();
       return std::move(msg).error().wrap("shim " + op);
     }
-    if (msg->contains("event")) {
-      dispatch(std::move(*msg));
+    if (msg->contains("event") || msg->value("id", int64_t(-1)) != id) {
+      dispatch(std::move(*msg));  // events and replies to async calls
       continue;
     }
-    if (msg->value("id", int64_t(-1)) != id) continue;
-    if (!msg->value("ok", false)) return Error(msg->value("error", std::string("shim request failed")));
-    return std::move(*msg);
+    return toResult(std::move(*msg));
   }
 }
 

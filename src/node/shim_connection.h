@@ -1,8 +1,10 @@
-// ShimConnection: the daemon's end of one pod shim's socket. Requests are synchronous (the shim
-// answers in well under a millisecond); exit events arrive asynchronously on the event loop.
+// ShimConnection: the daemon's end of one pod shim's socket. Quick requests are synchronous (the
+// shim answers in well under a millisecond); slow ones (exec) are asynchronous, and exit events
+// arrive asynchronously on the event loop.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -18,6 +20,7 @@ class ShimConnection {
  public:
   using ExitHandler = std::function<void(const runtime::ContainerState&)>;
   using ClosedHandler = std::function<void()>;
+  using ReplyHandler = std::function<void(Result<nlohmann::json>)>;
 
   // Connects to <runDir>/shim.sock. Handlers run on the event loop, never inside call().
   static Result<std::unique_ptr<ShimConnection>> connect(asio::io_context& io, const std::string& socketPath,
@@ -26,18 +29,24 @@ class ShimConnection {
 
   // Sends {"op": op, ...fields} and waits for its reply; events read meanwhile are queued.
   Result<nlohmann::json> call(const std::string& op, nlohmann::json fields = nlohmann::json::object());
+  // Sends {"op": op, ...fields}; `done` runs on the event loop with the reply (an Error when "ok"
+  // is false or the shim went away), never inside this call. Dropped if the connection is.
+  void callAsync(const std::string& op, nlohmann::json fields, ReplyHandler done);
 
  private:
   ShimConnection(asio::io_context& io, int fd, ExitHandler onExit, ClosedHandler onClosed);
   void armRead();
   void drain();  // reads every message ready on the socket without blocking
   void dispatch(nlohmann::json message);
+  void markClosed();  // fails pending async calls, then tells the owner
+  static Result<nlohmann::json> toResult(nlohmann::json reply);
 
   asio::io_context& io_;
   asio::posix::stream_descriptor socket_;
   ExitHandler onExit_;
   ClosedHandler onClosed_;
   int64_t nextId_ = 1;
+  std::map<int64_t, ReplyHandler> pending_;  // async calls by id
   bool closed_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
 };

@@ -112,6 +112,8 @@ int childMain(void* arg) {
     a->err = errno;
     ::_exit(127);
   }
+  // Changing credentials clears the parent-death signal: set it again.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The shim blocks signals for its signalfd and ignores SIGPIPE; the container starts clean.
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof dfl);

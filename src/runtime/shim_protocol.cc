@@ -10,7 +10,8 @@
 namespace peapod::runtime {
 
 Status sendMessage(int fd, const nlohmann::json& message) {
-  std::string data = message.dump();
+  // Exec output may hold any bytes: invalid UTF-8 is replaced rather than thrown on.
+  std::string data = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (data.size() > kMaxMessageBytes) return Error("shim message too large");
   ssize_t n;
   do {

@@ -41,7 +41,7 @@ std::string now() { return formatRfc3339Nano(WallClock::now()); }
 
 }  // namespace
 
-Container::Container(const runtime::ContainerSpec& spec, const PodContext& pod) : pod_(pod) {
+Container::Container(const runtime::ContainerSpec& spec, const PodContext& pod) : pod_(pod), spec_(spec) {
   state_.name = spec.name;
   state_.logPath = spec.logPath;
 }
@@ -160,6 +160,22 @@ void Container::onExited(const siginfo_t& info) {
 Status Container::signal(int sig) {
   if (!running() || !pidfd_) return Error("container \"" + state_.name + "\" is not running");
   return sys::pidfdSignal(pidfd_.get(), sig);
+}
+
+Result<runtime::ExecProcess> Container::exec(const std::vector<std::string>& command) const {
+  if (!running() || state_.pid <= 0) return Error("container \"" + state_.name + "\" is not running");
+  PEAPOD_ASSIGN_OR_RETURN(std::vector<sys::UniqueFd> procs, pod_.cgroups->openProcs(cgroupPath()));
+  runtime::ExecRequest req;
+  req.targetPid = state_.pid;
+  for (const auto& fd : procs) req.cgroupProcsFds.push_back(fd.get());
+  req.command = command;
+  req.env = spec_.env;
+  req.workingDir = spec_.workingDir.empty() ? "/" : spec_.workingDir;
+  req.uid = spec_.uid;
+  req.gid = spec_.gid;
+  auto p = runtime::spawnExec(req);
+  if (!p.ok()) return std::move(p).error().wrap("exec in container \"" + state_.name + "\"");
+  return p;
 }
 
 }  // namespace peapod::shim

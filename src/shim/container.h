@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "runtime/cri_log.h"
+#include "runtime/exec_spawn.h"
 #include "runtime/spec.h"
 #include "sys/cgroup.h"
 #include "sys/unique_fd.h"
@@ -39,6 +40,8 @@ class Container {
   // the container cgroup and scratch dir.
   void onExited(const siginfo_t& info);
   Status signal(int sig);
+  // Starts `command` inside this running container: its cgroup, namespaces, cwd, env and user.
+  Result<runtime::ExecProcess> exec(const std::vector<std::string>& command) const;
 
  private:
   Container(const runtime::ContainerSpec& spec, const PodContext& pod);
@@ -47,6 +50,7 @@ class Container {
   std::string cgroupPath() const { return pod_.cgroupParent + "/" + state_.name; }
 
   PodContext pod_;
+  runtime::ContainerSpec spec_;  // kept for exec: env, working dir, user
   runtime::ContainerState state_;
   std::string scratchDir_;
   sys::UniqueFd pidfd_, out_, err_, log_;

@@ -107,6 +107,9 @@ void Shim::onEvent(uint64_t token) {
     case Kind::kListener: acceptClients(); return;
     case Kind::kSignal: onSignal(); return;
     case Kind::kClient: onClientReadable(t.fd); return;
+    case Kind::kExecPidfd:
+    case Kind::kExecOutput:
+    case Kind::kExecTimer: onExecEvent(t); return;
     default: break;
   }
   auto c = containers_.find(t.name);
@@ -132,13 +135,19 @@ void Shim::acceptClients() {
       return;  // EAGAIN, or a transient error the next wakeup retries
     }
     clients_.emplace(fd, sys::UniqueFd(fd));
-    if (!watch(fd, {Kind::kClient, "", fd}).ok()) clients_.erase(fd);
+    clientSerial_[fd] = nextClientSerial_++;
+    if (!watch(fd, {Kind::kClient, "", fd}).ok()) {
+      clients_.erase(fd);
+      clientSerial_.erase(fd);
+    }
   }
 }
 
 void Shim::closeClient(int fd) {
+  killExecs(fd);  // nobody is left to read their results
   unwatch(fd);
   clients_.erase(fd);
+  clientSerial_.erase(fd);
 }
 
 void Shim::onClientReadable(int fd) {
@@ -151,14 +160,16 @@ void Shim::onClientReadable(int fd) {
     if (!runtime::sendMessage(fd, errorReply(nullptr, e.message())).ok()) closeClient(fd);
     return;
   }
-  json reply = handle(*msg);
+  json reply = handle(fd, *msg);
+  if (reply.is_null()) return;  // answered later (exec)
   if (!runtime::sendMessage(fd, reply).ok()) closeClient(fd);
 }
 
-json Shim::handle(const json& req) {
+json Shim::handle(int clientFd, const json& req) {
   json id = req.contains("id") ? req["id"] : json(nullptr);
   std::string op = req.contains("op") && req["op"].is_string() ? req["op"].get<std::string>() : "";
   if (op == "start") return startContainer(req);
+  if (op == "exec") return startExec(clientFd, req);
   if (op == "state") {
     json list = json::array();
     for (const auto& [name, c] : containers_) list.push_back(runtime::toJson(c->state()));
@@ -239,6 +250,12 @@ void Shim::reapStrays() {
     auto info = sys::pidfdWait(c->pidfd(), WEXITED | WNOHANG);
     if (info.ok() && info->si_pid != 0) onContainerExit(*c, *info);
   }
+  std::vector<std::pair<uint64_t, siginfo_t>> execsDone;
+  for (auto& [key, e] : execs_) {
+    auto info = sys::pidfdWait(e.proc.pidfd.get(), WEXITED | WNOHANG);
+    if (info.ok() && info->si_pid != 0) execsDone.emplace_back(key, *info);
+  }
+  for (auto& [key, info] : execsDone) finishExec(key, &info);
   while (true) {
     siginfo_t info;
     std::memset(&info, 0, sizeof info);
@@ -246,11 +263,18 @@ void Shim::reapStrays() {
     for (auto& [name, c] : containers_) {  // a container that exited since the pass above
       if (c->running() && c->state().pid == info.si_pid) onContainerExit(*c, info);
     }
+    for (auto& [key, e] : execs_) {  // likewise an exec
+      if (e.proc.pid == info.si_pid) {
+        finishExec(key, &info);
+        break;
+      }
+    }
   }
 }
 
 void Shim::shutdown() {
   if (stopping_) return;
+  killExecs(-1);
   // 1. SIGKILL every running container, 2. reap each (blocking: SIGKILL cannot be ignored),
   // 3. remove the pod cgroup and the socket. The mount namespace and its tmpfs mounts go away
   // with this process.

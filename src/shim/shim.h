@@ -29,11 +29,24 @@ class Shim {
 
  private:
   // What an epoll token refers to; looked up per event so stale tokens are harmless.
-  enum class Kind : uint8_t { kListener, kSignal, kClient, kPidfd, kStdout, kStderr };
+  enum class Kind : uint8_t { kListener, kSignal, kClient, kPidfd, kStdout, kStderr, kExecPidfd, kExecOutput, kExecTimer };
   struct Target {
     Kind kind;
     std::string name;  // container name, for container kinds
     int fd = -1;       // for clients
+    uint64_t exec = 0; // for exec kinds
+  };
+  // One running "exec" request (exec.cc).
+  struct Exec {
+    nlohmann::json id;          // the request's id, echoed in the reply
+    int clientFd = -1;
+    uint64_t clientSerial = 0;  // guards against a reused fd number
+    runtime::ExecProcess proc;
+    sys::UniqueFd timer;        // timerfd for timeoutMs
+    std::string output;
+    size_t limit = 0;
+    bool truncated = false, timedOut = false;
+    int64_t timeoutMs = 0;
   };
 
   explicit Shim(runtime::SandboxSpec spec);
@@ -46,15 +59,25 @@ class Shim {
   void onSignal();
   void reapStrays();
   void onContainerExit(Container& c, const siginfo_t& info);
-  nlohmann::json handle(const nlohmann::json& req);
+  nlohmann::json handle(int clientFd, const nlohmann::json& req);
   nlohmann::json startContainer(const nlohmann::json& req);
   void broadcast(const nlohmann::json& msg);
+  // exec.cc
+  nlohmann::json startExec(int clientFd, const nlohmann::json& req);  // null = the reply comes later
+  void onExecEvent(const Target& t);
+  void readExecOutput(Exec& e);
+  void finishExec(uint64_t key, const siginfo_t* info);
+  void killExecs(int clientFd);  // all of one client's (-1: all)
   void shutdown();
 
   runtime::SandboxSpec spec_;
   std::unique_ptr<sys::CgroupManager> cgroups_;
   sys::UniqueFd epoll_, listener_, signalFd_;
   std::unordered_map<int, sys::UniqueFd> clients_;
+  std::unordered_map<int, uint64_t> clientSerial_;
+  uint64_t nextClientSerial_ = 1;
+  std::map<uint64_t, Exec> execs_;
+  uint64_t nextExec_ = 1;
   std::map<std::string, std::unique_ptr<Container>> containers_;
   std::unordered_map<uint64_t, Target> targets_;
   std::unordered_map<int, uint64_t> tokenByFd_;

@@ -66,14 +66,21 @@ class Client {
   }
   int fd() const { return fd_.get(); }
   void close() { fd_.reset(); }
-
- private:
+  // Sends without waiting; the reply comes from next().
+  int send(json req) {
+    int id = nextId_++;
+    req["id"] = id;
+    EXPECT_TRUE(runtime::sendMessage(fd_.get(), req).ok());
+    return id;
+  }
   json next(std::chrono::milliseconds timeout) {
     pollfd p{fd_.get(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return nullptr;
     auto m = runtime::recvMessage(fd_.get());
     return m.ok() ? *m : json(nullptr);
   }
+
+ private:
   sys::UniqueFd fd_;
   int nextId_ = 1;
   std::deque<json> events_;
@@ -308,6 +315,96 @@ TEST_F(ShimTest, ShutdownLeavesNothing) {
   }
   EXPECT_EQ(readFile("/proc/self/mountinfo").find(runDir_.string()), std::string::npos);
   EXPECT_FALSE(fs::exists(runDir_ / "shim.sock"));
+}
+
+// --- exec: a command inside a running container ---
+
+std::string nsLink(int pid, const char* ns) {
+  char buf[64] = {};
+  ::readlink(("/proc/" + std::to_string(pid) + "/ns/" + ns).c_str(), buf, sizeof buf - 1);
+  return buf;
+}
+
+size_t lineCount(const std::string& path) {
+  std::string s = readFile(path);
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+TEST_F(ShimTest, ExecRunsInsideTheContainer) {
+  auto a = container("a", {"sleep", "1000"});
+  a.uid = 65534;
+  a.gid = 65534;
+  a.workingDir = "/work/dir";
+  a.env.push_back("FOO=bar");
+  json r = start(a);
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  int pid = r["state"]["pid"];
+  r = client_->call({{"op", "exec"}, {"name", "a"}, {"timeoutMs", 5000},
+                     {"command", {"sh", "-c", "echo $FOO; pwd; id -u; readlink /proc/self/ns/mnt; readlink /proc/self/ns/pid; "
+                                              "grep -c /a$ /proc/self/cgroup; echo err >&2; exit 3"}}});
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  EXPECT_EQ(r["exitCode"], 3);
+  std::string want = "bar\n/work/dir\n65534\n" + nsLink(pid, "mnt") + "\n" + nsLink(pid, "pid") + "\n";
+  std::string out = r["output"];
+  EXPECT_EQ(out.substr(0, want.size()), want) << out;
+  EXPECT_NE(out.find("\nerr\n"), std::string::npos) << out;
+  EXPECT_NE(out.substr(want.size(), 2), "0\n") << out;  // it is in the container's cgroup
+  EXPECT_FALSE(r["truncated"].get<bool>());
+}
+
+TEST_F(ShimTest, ExecErrorsAndOutputCap) {
+  ASSERT_TRUE(start(container("a", {"sleep", "1000"}))["ok"].get<bool>());
+  json r = client_->call({{"op", "exec"}, {"name", "a"}, {"command", {"nosuchcmd"}}});
+  EXPECT_FALSE(r["ok"].get<bool>());
+  EXPECT_NE(r["error"].get<std::string>().find("executable file not found in $PATH"), std::string::npos) << r.dump();
+  r = client_->call({{"op", "exec"}, {"name", "nope"}, {"command", {"true"}}});
+  EXPECT_FALSE(r["ok"].get<bool>());
+  r = client_->call({{"op", "exec"}, {"name", "a"}, {"command", json::array()}});
+  EXPECT_FALSE(r["ok"].get<bool>());
+  r = client_->call({{"op", "exec"}, {"name", "a"}, {"command", {"sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo 0123456789; i=$((i+1)); done"}}});
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  EXPECT_EQ(r["exitCode"], 0);
+  EXPECT_EQ(r["output"].get<std::string>().size(), runtime::kExecOutputLimit);
+  EXPECT_TRUE(r["truncated"].get<bool>());
+}
+
+TEST_F(ShimTest, ExecTimeoutKillsItsProcessGroup) {
+  ASSERT_TRUE(start(container("a", {"sleep", "1000"}))["ok"].get<bool>());
+  std::string procs = "/sys/fs/cgroup/pids/" + spec_.cgroupParent + "/a/cgroup.procs";
+  auto start = std::chrono::steady_clock::now();
+  json r = client_->call({{"op", "exec"}, {"name", "a"}, {"timeoutMs", 300},
+                          {"command", {"sh", "-c", "sleep 1000 & sleep 1000"}}});
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(r["ok"].get<bool>());
+  EXPECT_TRUE(r.value("timedOut", false)) << r.dump();
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(3));
+  // Only the container's own process is left in its cgroup.
+  EXPECT_TRUE(testing::waitUntil([&] { return lineCount(procs) == 1; },
+                                 std::chrono::seconds(3)))
+      << readFile(procs);
+}
+
+TEST_F(ShimTest, ExecDoesNotBlockOtherRequestsAndDiesWithItsClient) {
+  ASSERT_TRUE(start(container("a", {"sleep", "1000"}))["ok"].get<bool>());
+  int slow = client_->send({{"op", "exec"}, {"name", "a"}, {"command", {"sh", "-c", "sleep 0.5; echo done"}}});
+  int quick = client_->send({{"op", "state"}});
+  json first = client_->next(std::chrono::seconds(5));
+  EXPECT_EQ(first["id"], quick) << first.dump();
+  json second = client_->next(std::chrono::seconds(5));
+  EXPECT_EQ(second["id"], slow) << second.dump();
+  EXPECT_EQ(second["output"], "done\n");
+
+  std::string procs = "/sys/fs/cgroup/pids/" + spec_.cgroupParent + "/a/cgroup.procs";
+  client_->send({{"op", "exec"}, {"name", "a"}, {"command", {"sleep", "1000"}}});
+  ASSERT_TRUE(testing::waitUntil([&] { return lineCount(procs) == 2; },
+                                 std::chrono::seconds(3)));
+  client_->close();  // nobody left to read the result: the exec is killed
+  EXPECT_TRUE(testing::waitUntil([&] { return lineCount(procs) == 1; },
+                                 std::chrono::seconds(3)))
+      << readFile(procs);
+  Client again(socketPath());
+  EXPECT_TRUE(again.call({{"op", "state"}})["ok"].get<bool>());
 }
 
 }  // namespace
