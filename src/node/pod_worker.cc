@@ -71,6 +71,7 @@ PodWorker::PodWorker(PodManager& manager, api::Pod pod)
       deadlineTimer_(manager.io()) {
   forEachContainer([&](const api::Container& c, bool) {
     runs_[c.name].timer = std::make_unique<asio::steady_timer>(manager.io());
+    runs_[c.name].killTimer = std::make_unique<asio::steady_timer>(manager.io());
   });
   post([this] { start(); });
 }
@@ -81,6 +82,11 @@ template <class F>
 void PodWorker::forEachContainer(F f) const {
   for (const auto& c : pod_.spec.initContainers) f(c, true);
   for (const auto& c : pod_.spec.containers) f(c, false);
+}
+
+int PodWorker::stopSignalOf(const std::string& name) const {
+  auto it = runs_.find(name);
+  return it == runs_.end() ? SIGTERM : stopSignal(it->second.image.config);
 }
 
 const api::Container* PodWorker::containerSpec(const std::string& name) const {
@@ -278,7 +284,15 @@ void PodWorker::adopt() {
     if (!st.ok() || !runs_.count(st->name)) continue;
     auto& run = runs_[st->name];
     run.running = true;  // as far as the stored status knows; an exit is applied below
-    if (!st->running) onExit(*st);
+    if (!st->running) {
+      onExit(*st);
+      continue;
+    }
+    // Probes start over, as the kubelet's do after a restart of the kubelet.
+    run.attempt++;
+    auto& cs = statusOf(st->name);
+    if (cs.state.running) startProbes(st->name, /*afterStartup=*/cs.started.value_or(false));
+    else markRunning(st->name, toApiTime(st->startedAt));  // its postStart was cut short: not re-run
   }
   advance();
   afterChange();
@@ -320,18 +334,15 @@ void PodWorker::startContainer(const std::string& name) {
   }
   auto state = runtime::containerStateFromJson((*reply)["state"]);
   run.running = true;
-  st.state = {};
-  st.state.running = api::ContainerStateRunning{toApiTime(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now()))};
   st.containerID = containerId;
-  // No probes yet: running means started, and ready (regular init containers are never ready).
-  st.started = true;
-  st.ready = !isInit(name) || isSidecar(*c);
+  onContainerStarted(name, toApiTime(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now())));
 }
 
 // Turns an exit the shim reported into the container's terminated state.
 void PodWorker::recordExit(const runtime::ContainerState& ex) {
   auto& run = runs_[ex.name];
   run.running = false;
+  forgetRun(ex.name);
   auto& st = statusOf(ex.name);
   api::ContainerStateTerminated t;
   // Like containerd: death by signal N is exit code 128+N.
@@ -465,6 +476,7 @@ void PodWorker::update(const api::Pod& pod) {
 
 void PodWorker::kill() {
   removed_ = true;
+  forceKill_ = true;
   if (!terminating_) beginTermination(milliseconds(0));
   else signalRunning(SIGKILL);
 }
@@ -490,6 +502,7 @@ void PodWorker::stopContainers(milliseconds grace) {
     signalRunning(SIGKILL);
     return;
   }
+  graceEnd_ = std::chrono::steady_clock::now() + grace;
   signalRunning(0, /*sidecars=*/false);
   stopSidecarsIfAppsDone();
   after(graceTimer_, grace, [this] { signalRunning(SIGKILL); });
@@ -504,16 +517,24 @@ void PodWorker::onDeadline() {
   afterChange();
 }
 
-// signal 0 means each container's image STOPSIGNAL (SIGTERM by default).
+// signal 0 means a graceful stop: the preStop hook, then the image's STOPSIGNAL (SIGTERM by
+// default). A container whose preStop ran keeps its own SIGKILL deadline (probe_lifecycle.cc).
 void PodWorker::signalRunning(int signal, bool sidecars) {
   if (!sandbox_) return;
+  std::vector<std::string> names;
   for (auto& [name, run] : runs_) {
     if (!run.running) continue;
     const auto* c = containerSpec(name);
     if (!sidecars && c && isInit(name) && isSidecar(*c)) continue;
-    int sig = signal != 0 ? signal : stopSignal(run.image.config);
-    auto r = sandbox_->shim->call("signal", {{"name", name}, {"signal", sig}});
-    if (!r.ok()) log::warn("signal container " + name + ": " + r.error().message());
+    if (signal == SIGKILL && run.preStopStarted && !forceKill_) continue;
+    names.push_back(name);
+  }
+  auto now = std::chrono::steady_clock::now();
+  auto grace = graceEnd_ ? std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(*graceEnd_ - now))
+                         : milliseconds(std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)));
+  for (const auto& name : names) {
+    if (signal == 0) stopContainer(name, grace, "");
+    else signalOne(name, signal);
   }
 }
 

@@ -1,5 +1,6 @@
 // PodWorker: one pod's lifecycle on this node, as the kubelet's pod worker runs it: sandbox,
-// containers in order, restarts with back-off by restartPolicy, graceful termination, status.
+// containers in order, restarts with back-off by restartPolicy, graceful termination, status,
+// probes and lifecycle hooks (probe_lifecycle.cc).
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "api/types.h"
 #include "image/image.h"
 #include "node/asio.h"
+#include "node/prober/probe_worker.h"
 #include "node/sandbox.h"
 
 namespace peapod::node {
@@ -40,6 +42,14 @@ class PodWorker {
     bool restartPending = false;  // exited and will be started again (maybe after a back-off)
     int backoffCount = 0;         // exits since the last long run: drives the back-off delay
     std::unique_ptr<asio::steady_timer> timer;  // back-off before the next start
+    // Probes and hooks (probe_lifecycle.cc). `attempt` grows with every start and exit, so a
+    // hook's late answer about an earlier run is ignored.
+    uint64_t attempt = 0;
+    bool postStartPending = false;
+    bool stopping = false;         // stop requested (termination, failed probe or hook)
+    bool preStopStarted = false;   // its own SIGKILL timer governs it then
+    std::vector<std::unique_ptr<ProbeWorker>> probes;
+    std::unique_ptr<asio::steady_timer> killTimer;  // SIGKILL at the end of its grace period
   };
 
   void start();
@@ -59,6 +69,17 @@ class PodWorker {
   void signalRunning(int signal, bool sidecars = true);
   void maybeFinishTermination();
   void teardownSandbox();
+  // probe_lifecycle.cc
+  void onContainerStarted(const std::string& name, const std::string& startedAt);
+  void markRunning(const std::string& name, const std::string& startedAt);
+  void startProbes(const std::string& name, bool afterStartup);
+  void onProbeResult(const std::string& name, uint64_t attempt, ProbeKind kind, bool ok, const std::string& message);
+  void stopContainer(const std::string& name, std::chrono::milliseconds grace, const std::string& why);
+  void signalOne(const std::string& name, int signal);
+  int stopSignalOf(const std::string& name) const;  // the image's STOPSIGNAL
+  void forgetRun(const std::string& name);  // the run ended: probes and hooks of it go
+  HandlerContext handlerContext(const api::Container& c) const;
+  std::string podRef() const;
   void afterChange();  // recompute phase and conditions, then publish (coalesced)
   template <class F> void post(F f);  // runs f on the loop later, unless this worker is gone
   template <class F> void after(asio::steady_timer& t, std::chrono::milliseconds d, F f);
@@ -77,6 +98,8 @@ class PodWorker {
   bool done_ = false;     // sandbox torn down for good
   bool finished_ = false; // termination complete; waiting to be dropped
   bool sidecarsStopping_ = false;
+  bool forceKill_ = false;  // kill(): SIGKILL everything, preStop hooks included
+  std::optional<std::chrono::steady_clock::time_point> graceEnd_;  // of the pod's termination
   std::string failedReason_, failedMessage_;  // the pod failed as a whole (DeadlineExceeded)
   bool publishScheduled_ = false;
   asio::steady_timer graceTimer_;
