@@ -257,5 +257,30 @@ spec:
   EXPECT_LT(took, seconds(8));
 }
 
+TEST_F(ProbeE2E, ForceDeleteDuringALivenessKillLeavesNothing) {
+  // httpd as PID 1 ignores SIGTERM: the liveness kill waits out the 30 s grace period, and a
+  // forced deletion must cut it short.
+  ASSERT_EQ(d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: killing}
+spec:
+  containers:
+  - name: web
+    image: busybox
+    command: [httpd, -f, -p, '8080']
+    livenessProbe:
+      tcpSocket: {port: 9}
+      periodSeconds: 1
+      failureThreshold: 1
+)").exitCode, 0);
+  ASSERT_TRUE(waitUntil([&] {
+    return readFile(d().root() / "daemon.log").find("failed liveness probe, will be restarted") != std::string::npos;
+  }, seconds(10)));
+  ASSERT_EQ(d().peapod({"delete", "pod", "killing", "--grace-period=0", "--force"}).exitCode, 0);
+  EXPECT_TRUE(waitUntil([&] { return shimProcessesUnder(d().root()).empty(); }, seconds(10)))
+      << ::testing::PrintToString(shimProcessesUnder(d().root()));
+}
+
 }  // namespace
 }  // namespace peapod::testing
