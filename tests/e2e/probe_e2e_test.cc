@@ -275,7 +275,7 @@ spec:
       failureThreshold: 1
 )").exitCode, 0);
   ASSERT_TRUE(waitUntil([&] {
-    return readFile(d().root() / "daemon.log").find("failed liveness probe, will be restarted") != std::string::npos;
+    return readFile(d().root() / "daemon.log").find("pod default/killing: Killing: container web failed liveness probe") != std::string::npos;
   }, seconds(10)));
   ASSERT_EQ(d().peapod({"delete", "pod", "killing", "--grace-period=0", "--force"}).exitCode, 0);
   EXPECT_TRUE(waitUntil([&] { return shimProcessesUnder(d().root()).empty(); }, seconds(10)))
