@@ -82,7 +82,9 @@ void PeapodDaemon::start() {
                                    "--listen", server(),
                                    "--bridge", bridge_,
                                    "--pod-cidr", cidr_,
-                                   "--cgroup-parent", cgroupParent_};
+                                   "--cgroup-parent", cgroupParent_,
+                                   "--manifest-dir", (root_ / "manifests").string(),
+                                   "--node-name", "peapod-e2e"};
   argv.insert(argv.end(), extraFlags_.begin(), extraFlags_.end());
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);

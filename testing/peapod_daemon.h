@@ -45,6 +45,8 @@ class PeapodDaemon {
   void restart();
 
   const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path manifestDir() const { return root_ / "manifests"; }
+  static constexpr const char* kNodeName = "peapod-e2e";
   const std::string& bridge() const { return bridge_; }
   const std::string& cgroupParent() const { return cgroupParent_; }
   std::string server() const { return "unix://" + (root_ / "api.sock").string(); }

@@ -6,6 +6,7 @@ namespace peapod::cli {
 
 void registerCommands(CLI::App& app) {
   auto ctx = addGlobalFlags(app);
+  app.fallthrough();  // like kubectl: -n and --server work before or after the verb
   registerApply(app, ctx);
   registerGet(app, ctx);
   registerDescribe(app, ctx);

@@ -23,6 +23,8 @@ class PodManager {
   struct Callbacks {
     std::function<void(const api::Pod&)> statusChanged;  // write pod.status to the API object
     std::function<void(const api::Pod&)> terminated;     // graceful deletion finished: delete it
+    // A Kubernetes Event about the pod: type "Normal"/"Warning", reason ("Started"), message.
+    std::function<void(const api::Pod&, const std::string&, const std::string&, const std::string&)> event;
   };
 
   PodManager(asio::io_context& io, NodeConfig config, image::Store& images, Callbacks callbacks);
@@ -44,6 +46,10 @@ class PodManager {
   network::Ipam& ipam() { return *ipam_; }
   const NodeFacts& facts() const { return facts_; }
   const Callbacks& callbacks() const { return callbacks_; }
+  void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
+                   const std::string& message) {
+    if (callbacks_.event) callbacks_.event(pod, type, reason, message);
+  }
   // A worker that has finished for good asks to be dropped (deferred, never inside itself).
   void release(const std::string& uid);
 

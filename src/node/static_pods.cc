@@ -122,14 +122,16 @@ void StaticPodSource::rescan() {
   for (const auto& [file, pods] : byFile) {
     for (const auto& p : pods) next.emplace(p.metadata.uid, p);
   }
-  for (const auto& [uid, pod] : pods_) {
-    if (!next.count(uid) && callbacks_.removed) callbacks_.removed(pod);
-  }
-  for (const auto& [uid, pod] : next) {
-    if (!pods_.count(uid) && callbacks_.added) callbacks_.added(pod);
-  }
-  pods_ = std::move(next);
+  // The new set is in place before anyone hears of the change: a listener asking "is this uid a
+  // static pod?" while handling a removal must get "no".
+  auto previous = std::exchange(pods_, std::move(next));
   byFile_ = std::move(byFile);
+  for (const auto& [uid, pod] : previous) {
+    if (!pods_.count(uid) && callbacks_.removed) callbacks_.removed(pod);
+  }
+  for (const auto& [uid, pod] : pods_) {
+    if (!previous.count(uid) && callbacks_.added) callbacks_.added(pod);
+  }
 }
 
 }  // namespace peapod::node

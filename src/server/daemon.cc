@@ -13,6 +13,7 @@
 #include "node/pod_manager.h"
 #include "server/http_server.h"
 #include "server/image_api.h"
+#include "server/node_link.h"
 #include "server/node_object.h"
 #include "server/objects_api.h"
 #include "server/pki.h"
@@ -28,49 +29,6 @@ std::string hostNameForCert() {
   char buf[256] = {};
   gethostname(buf, sizeof buf - 1);
   return buf;
-}
-
-store::Key podKey(const api::Pod& pod) { return {"pods", pod.metadata.namespace_, pod.metadata.name}; }
-
-// The node reports status for the object it was given; a recreated object with the same name has
-// another uid and must not receive it.
-Result<nlohmann::json> currentObject(store::ObjectStore& store, const api::Pod& pod) {
-  PEAPOD_ASSIGN_OR_RETURN(nlohmann::json current, store.get(podKey(pod)));
-  if (current["metadata"].value("uid", "") != pod.metadata.uid) return Error("pod was replaced");
-  return current;
-}
-
-node::PodManager::Callbacks nodeCallbacks(store::ObjectStore& store) {
-  return {
-      [&store](const api::Pod& pod) {
-        auto current = currentObject(store, pod);
-        if (!current.ok()) return;
-        (*current)["status"] = api::encode(pod.status);
-        auto r = store.update(podKey(pod), std::move(*current));
-        if (!r.ok()) log::warn("write status of pod " + pod.metadata.name + ": " + r.error().message());
-      },
-      [&store](const api::Pod& pod) {
-        if (currentObject(store, pod).ok()) (void)store.remove(podKey(pod));
-      },
-  };
-}
-
-// Store changes reach the node on a later turn of the loop, never inside the store call.
-void feedNode(store::ObjectStore& store, node::PodManager& node, asio::io_context& io) {
-  store.subscribe([&node, &io](const store::Event& e) {
-    if (e.resource != "pods") return;
-    if (e.type == store::EventType::kDeleted) {
-      std::string uid = e.object["metadata"].value("uid", "");
-      asio::post(io, [&node, uid] { node.forgetPod(uid); });
-      return;
-    }
-    auto pod = api::podFromJson(e.object);
-    if (!pod.ok()) {
-      log::error("stored pod does not decode: " + pod.error().message());
-      return;
-    }
-    asio::post(io, [&node, p = std::move(*pod)] { node.syncPod(p); });
-  });
 }
 
 }  // namespace
@@ -107,14 +65,19 @@ int runDaemon(DaemonOptions options) {
 
   asio::io_context io;
   asio::thread_pool workers(1);
-  node::PodManager node(io, cfg, **images, nodeCallbacks(store));
+  NodeLink link(io, store, cfg.nodeName);
+  node::PodManager node(io, cfg, **images, link.nodeCallbacks());
   if (auto s = node.start(); !s.ok()) {
     std::cerr << "peapod daemon: " << s.error().message() << "\n";
     return 1;
   }
-  feedNode(store, node, io);
-  for (auto& obj : store.list("pods", "")) {  // pods of a previous run: adopt or restart them
-    if (auto pod = api::podFromJson(obj); pod.ok()) node.syncPod(*pod);
+  // Static pods run whether or not anyone ever talks to the API.
+  node::StaticPodSource staticPods(io, options.manifestDir, cfg.nodeName, link.staticCallbacks());
+  link.setStaticSource(&staticPods);
+  link.attach(node);
+  if (auto s = staticPods.start(); !s.ok()) {
+    std::cerr << "peapod daemon: static pods: " << s.error().message() << "\n";
+    return 1;
   }
 
   PodApi podApi(store, cfg.nodeName, cfg.logDir);

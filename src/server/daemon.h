@@ -21,6 +21,7 @@ struct DaemonOptions {
   // unix socket (root-only by its mode) needs neither.
   std::filesystem::path kubeconfig = "/etc/peapod/kubeconfig";  // written at start, mode 0600
   std::filesystem::path pkiDir;                                 // default <data-dir>/pki
+  std::filesystem::path manifestDir = "/etc/peapod/manifests";  // static pods, watched
   bool plainHttp = false;                                       // TCP without TLS (tests)
   bool verbose = false;
 };

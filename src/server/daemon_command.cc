@@ -65,6 +65,8 @@ void registerDaemonCommand(CLI::App& app) {
   cmd->add_option("--kubeconfig", opts->kubeconfig,
                   "where to write the kubeconfig (mode 0600) for kubectl: the TCP address, CA and token")
       ->capture_default_str();
+  cmd->add_option("--manifest-dir", opts->manifestDir, "static pod manifests, watched for changes")
+      ->capture_default_str();
   cmd->add_option("--pki-dir", opts->pkiDir, "CA, serving certificate and token (default <data-dir>/pki)");
   cmd->add_flag("--plain-http", opts->plainHttp,
                 "serve plain HTTP instead of TLS on TCP listeners (tests only; the token is still required)");
@@ -75,7 +77,7 @@ void registerDaemonCommand(CLI::App& app) {
     if (opts->listen.empty()) {
       opts->listen = {"unix://" + (opts->node.runDir / "peapod.sock").string(), "tcp://127.0.0.1:6443"};
     }
-    for (auto* dir : {&opts->node.dataDir, &opts->node.runDir, &opts->node.logDir, &opts->kubeconfig}) {
+    for (auto* dir : {&opts->node.dataDir, &opts->node.runDir, &opts->node.logDir, &opts->kubeconfig, &opts->manifestDir}) {
       *dir = std::filesystem::absolute(*dir);
     }
     if (!opts->pkiDir.empty()) opts->pkiDir = std::filesystem::absolute(opts->pkiDir);
