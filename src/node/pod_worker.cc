@@ -97,6 +97,10 @@ const api::Container* PodWorker::containerSpec(const std::string& name) const {
   return found;
 }
 
+void PodWorker::event(const std::string& type, const std::string& reason, const std::string& message) {
+  if (!removed_) manager_.recordEvent(pod_, type, reason, message);
+}
+
 bool PodWorker::isInit(const std::string& name) const {
   for (const auto& c : pod_.spec.initContainers) {
     if (c.name == name) return true;
@@ -181,6 +185,7 @@ bool PodWorker::resolveImages() {
                               "registry is not supported yet): import it with `peapod image import`";
       st.state = {};
       st.state.waiting = api::ContainerStateWaiting{reason, msg};
+      event("Warning", c.imagePullPolicy == "Never" ? "ErrImageNeverPull" : "Failed", msg);
       continue;
     }
     runs_[c.name].image = *img;
@@ -329,12 +334,16 @@ void PodWorker::startContainer(const std::string& name) {
     recordExit(failed);
     st.state.terminated->reason = "StartError";
     st.state.terminated->message = reply.error().message();
+    event("Warning", "Failed", "Error: " + reply.error().message());
     if (shouldRestartContainer(pod_.spec, *c, isInit(name), 128)) scheduleRestart(name);
     return;
   }
   auto state = runtime::containerStateFromJson((*reply)["state"]);
   run.running = true;
   st.containerID = containerId;
+  event("Normal", "Pulled", "Container image \"" + c->image + "\" already present on machine");
+  event("Normal", "Created", "Created container " + name);
+  event("Normal", "Started", "Started container " + name);
   onContainerStarted(name, toApiTime(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now())));
 }
 
@@ -417,6 +426,8 @@ void PodWorker::scheduleRestart(const std::string& name) {
   st.state.waiting = api::ContainerStateWaiting{
       "CrashLoopBackOff", "back-off " + secs + " restarting failed container=" + name + " pod=" + pod_.metadata.name +
                               "_" + pod_.metadata.namespace_ + "(" + uid() + ")"};
+  event("Warning", "BackOff", "Back-off restarting failed container " + name + " in pod " + pod_.metadata.name + "_" +
+                                  pod_.metadata.namespace_ + "(" + uid() + ")");
   after(*run.timer, delay, [this, name] {
     startContainer(name);
     afterChange();
@@ -511,6 +522,7 @@ void PodWorker::stopContainers(milliseconds grace) {
 // The kubelet's activeDeadlineSeconds: the pod fails as a whole and its containers are stopped.
 void PodWorker::onDeadline() {
   if (terminating_ || isTerminal(pod_.status.phase)) return;
+  event("Normal", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
   failedReason_ = "DeadlineExceeded";
   failedMessage_ = "Pod was active on the node longer than the specified deadline";
   stopContainers(std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)));

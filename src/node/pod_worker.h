@@ -85,6 +85,8 @@ class PodWorker {
   template <class F> void after(asio::steady_timer& t, std::chrono::milliseconds d, F f);
   api::ContainerStatus& statusOf(const std::string& name);
   const api::Container* containerSpec(const std::string& name) const;
+  // A Kubernetes Event about this pod (nothing once the object is gone).
+  void event(const std::string& type, const std::string& reason, const std::string& message);
   bool isInit(const std::string& name) const;
   bool anyRunning(bool sidecars = true) const;
   template <class F> void forEachContainer(F f) const;  // init containers first, in spec order

@@ -59,6 +59,7 @@ void PodWorker::onContainerStarted(const std::string& name, const std::string& s
       markRunning(name, startedAt);
     } else {
       log::warn("pod " + podRef() + ": FailedPostStartHook: container " + name + ": " + o.message);
+      event("Warning", "FailedPostStartHook", "PostStartHook failed: " + o.message);
       stopContainer(name, std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)),
                     "FailedPostStartHook");
     }
@@ -116,7 +117,10 @@ void PodWorker::onProbeResult(const std::string& name, uint64_t attempt, ProbeKi
   if (run.attempt != attempt || !run.running || terminating_) return;
   const api::Container* c = containerSpec(name);
   auto& st = statusOf(name);
-  if (!ok) log::info("pod " + podRef() + ": Unhealthy: " + probeKindName(kind) + " probe failed for container " + name + ": " + message);
+  if (!ok) {
+    log::info("pod " + podRef() + ": Unhealthy: " + probeKindName(kind) + " probe failed for container " + name + ": " + message);
+    event("Warning", "Unhealthy", std::string(probeKindName(kind)) + " probe failed: " + message);
+  }
   switch (kind) {
     case ProbeKind::kStartup:
       if (ok) {
@@ -131,12 +135,14 @@ void PodWorker::onProbeResult(const std::string& name, uint64_t attempt, ProbeKi
         });
       } else {
         log::info("pod " + podRef() + ": Killing: container " + name + " failed startup probe, will be restarted");
+        event("Normal", "Killing", "Container " + name + " failed startup probe, will be restarted");
         stopContainer(name, probeKillGrace(*c->startupProbe, pod_.spec), "Unhealthy");
       }
       break;
     case ProbeKind::kLiveness:
       if (!ok) {
         log::info("pod " + podRef() + ": Killing: container " + name + " failed liveness probe, will be restarted");
+        event("Normal", "Killing", "Container " + name + " failed liveness probe, will be restarted");
         stopContainer(name, probeKillGrace(*c->livenessProbe, pod_.spec), "Unhealthy");
       }
       break;
@@ -153,7 +159,7 @@ void PodWorker::stopContainer(const std::string& name, milliseconds grace, const
   auto& run = runs_[name];
   if (!run.running || run.stopping) return;
   run.stopping = true;
-  (void)why;
+  if (why != "Unhealthy") event("Normal", "Killing", "Stopping container " + name);
   // A stopping container is no longer probed (a liveness kill must not repeat).
   run.probes.clear();
   const api::Container* c = containerSpec(name);
@@ -179,6 +185,7 @@ void PodWorker::stopContainer(const std::string& name, milliseconds grace, const
     if (!*alive || runs_[name].attempt != attempt || !runs_[name].running) return;
     if (o.result != ProbeResult::kSuccess) {
       log::warn("pod " + podRef() + ": FailedPreStopHook: container " + name + ": " + o.message);
+      event("Warning", "FailedPreStopHook", "PreStopHook failed: " + o.message);
     }
     auto elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - began);
     signalOne(name, sig);

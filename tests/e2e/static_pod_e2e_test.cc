@@ -48,7 +48,7 @@ TEST(StaticPodE2E, ManifestFileDrivesThePodAndApiDeletionDoesNotStopIt) {
 
 TEST(StaticPodE2E, PodEventsAreRecorded) {
   PEAPOD_REQUIRE_ROOT();
-  PeapodDaemon d;
+  PeapodDaemon d({"--restart-backoff-base", "100ms"});
   ASSERT_EQ(d.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: evented}\n"
                     "spec:\n  containers: [{name: main, image: busybox, command: [sleep, '3600']}]\n").exitCode, 0);
   ASSERT_TRUE(d.waitPod("evented", runningPod));
@@ -56,6 +56,13 @@ TEST(StaticPodE2E, PodEventsAreRecorded) {
   EXPECT_NE(describe.out.find("Scheduled"), std::string::npos) << describe.out;
   EXPECT_NE(describe.out.find("Successfully assigned default/evented to peapod-e2e"), std::string::npos)
       << describe.out;
+  EXPECT_NE(describe.out.find("Started container main"), std::string::npos) << describe.out;
+  // A crash loop counts its BackOff events instead of repeating them.
+  ASSERT_EQ(d.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: crashy}\n"
+                    "spec:\n  containers: [{name: main, image: busybox, command: [sh, -c, 'exit 1']}]\n").exitCode, 0);
+  EXPECT_TRUE(waitUntil([&] { return d.peapod({"describe", "pod", "crashy"}).out.find("BackOff") != std::string::npos; },
+                        seconds(20)))
+      << d.peapod({"describe", "pod", "crashy"}).out;
 }
 
 }  // namespace
