@@ -44,7 +44,9 @@ Result<PodPaths> writeEtcFiles(const NodeConfig& config, const api::Pod& pod, co
   if (!pod.spec.subdomain.empty()) {
     fqdn = hostname + "." + pod.spec.subdomain + "." + pod.metadata.namespace_ + ".svc." + config.clusterDomain;
   }
-  PEAPOD_TRY(writeFile(paths.etcHosts, network::hostsFile(ip, hostname, fqdn, {})));
+  std::vector<network::HostAlias> aliases;
+  for (const auto& a : pod.spec.hostAliases) aliases.push_back({a.ip, a.hostnames});
+  PEAPOD_TRY(writeFile(paths.etcHosts, network::hostsFile(ip, hostname, fqdn, aliases)));
   PEAPOD_TRY(writeFile(paths.etcHostname, network::hostnameFile(hostname)));
   auto host = network::hostResolvConf(readHostFile("/etc/resolv.conf"));
   auto resolv = pod.spec.dnsPolicy == "Default"

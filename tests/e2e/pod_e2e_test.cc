@@ -255,6 +255,7 @@ kind: Pod
 metadata: {name: env-probe}
 spec:
   restartPolicy: Never
+  hostAliases: [{ip: 127.0.0.1, hostnames: [foo.local, bar.local]}, {ip: 10.1.2.3, hostnames: [foo.remote]}]
   volumes: [{name: out, hostPath: {path: ")" + (host.path() / "made").string() + R"(", type: DirectoryOrCreate}}]
   containers:
   - name: main
@@ -276,6 +277,9 @@ spec:
   auto hosts = readFile(host.path() / "made" / "hosts");
   EXPECT_EQ(hosts.rfind("# Kubernetes-managed hosts file.\n", 0), 0u) << hosts;
   EXPECT_NE(hosts.find(ip + "\tenv-probe\n"), std::string::npos) << hosts;
+  EXPECT_NE(hosts.find("\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\n"),
+            std::string::npos)
+      << hosts;
   EXPECT_EQ(readFile(host.path() / "made" / "hostname"), "env-probe\n");
   EXPECT_EQ(readFile(host.path() / "made" / "resolv"), "ok\n");
   auto yaml = d().peapod({"get", "pod", "env-probe", "-o", "yaml"});
