@@ -6,23 +6,15 @@
 
 #include "testing/fixtures.h"
 #include "testing/peapod_daemon.h"
+#include "testing/shared_daemon_test.h"
 
 namespace peapod::testing {
 namespace {
 
 using std::chrono::seconds;
 
-class PodE2E : public ::testing::Test {
+class PodE2E : public SharedDaemonTest<PodE2E> {
  protected:
-  static void SetUpTestSuite() {
-    if (::geteuid() == 0) daemon_ = new PeapodDaemon({"--restart-backoff-base", "200ms"});
-  }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-  }
-  void SetUp() override { PEAPOD_REQUIRE_ROOT(); }
-
   static bool running(const nlohmann::json& p) {
     if (p["status"].value("phase", "") != "Running") return false;
     for (const auto& c : p["status"].value("containerStatuses", nlohmann::json::array())) {
@@ -31,11 +23,7 @@ class PodE2E : public ::testing::Test {
     return true;
   }
   static std::string phase(const nlohmann::json& p) { return p["status"].value("phase", ""); }
-  static PeapodDaemon* daemon_;
-  PeapodDaemon& d() { return *daemon_; }
 };
-
-PeapodDaemon* PodE2E::daemon_ = nullptr;
 
 std::string twoContainerYaml() { return readFile(std::string(PEAPOD_SOURCE_DIR) + "/examples/two-containers.yaml"); }
 

@@ -6,6 +6,7 @@
 
 #include "testing/fixtures.h"
 #include "testing/peapod_daemon.h"
+#include "testing/shared_daemon_test.h"
 
 namespace peapod::testing {
 namespace {
@@ -13,17 +14,8 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class ProbeE2E : public ::testing::Test {
+class ProbeE2E : public SharedDaemonTest<ProbeE2E> {
  protected:
-  static void SetUpTestSuite() {
-    if (::geteuid() == 0) daemon_ = new PeapodDaemon({"--restart-backoff-base", "200ms"});
-  }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-  }
-  void SetUp() override { PEAPOD_REQUIRE_ROOT(); }
-
   // containerStatuses[name] (null when absent).
   static json status(const json& pod, const std::string& name) {
     for (const auto& c : pod["status"].value("containerStatuses", json::array())) {
@@ -39,11 +31,7 @@ class ProbeE2E : public ::testing::Test {
     }
     return "";
   }
-  static PeapodDaemon* daemon_;
-  PeapodDaemon& d() { return *daemon_; }
 };
-
-PeapodDaemon* ProbeE2E::daemon_ = nullptr;
 
 TEST_F(ProbeE2E, ReadinessExecProbeFlipsReady) {
   ASSERT_EQ(d().apply(R"(
