@@ -15,6 +15,7 @@ void registerCommands(CLI::App& app) {
   registerWait(app, ctx);
   registerImage(app, ctx);
   registerCompletion(app);
+  registerKubeconfig(app);
 }
 
 }  // namespace peapod::cli

@@ -23,5 +23,6 @@ void registerDelete(CLI::App& app, std::shared_ptr<Context> ctx);  // delete
 void registerWait(CLI::App& app, std::shared_ptr<Context> ctx);    // wait
 void registerImage(CLI::App& app, std::shared_ptr<Context> ctx);   // image import, images
 void registerCompletion(CLI::App& app);                             // completion bash
+void registerKubeconfig(CLI::App& app);                             // kubeconfig
 
 }  // namespace peapod::cli
