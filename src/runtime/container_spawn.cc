@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/child_exec.h"
 #include "sys/process.h"
 
 #ifndef CLONE_PIDFD
@@ -105,34 +106,15 @@ int childMain(void* arg) {
     a->err = errno;
     ::_exit(127);
   }
-  // Raw syscalls: glibc's set*id wrappers coordinate threads through shared state.
-  if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setgid, a->spec->gid) != 0 ||
-      ::syscall(SYS_setuid, a->spec->uid) != 0) {
+  if (!dropToUser(a->spec->uid, a->spec->gid)) {
     a->failedStep = kFailCredentials;
     a->err = errno;
     ::_exit(127);
   }
-  // Changing credentials clears the parent-death signal: set it again.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // The shim blocks signals for its signalfd and ignores SIGPIPE; the container starts clean.
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  ::sigaction(SIGPIPE, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  int lastErr = ENOENT;
-  bool sawEacces = false;
-  for (const auto& path : a->plan->execPaths) {
-    ::execve(path.c_str(), a->argv, a->envp);
-    lastErr = errno;
-    if (lastErr == EACCES) sawEacces = true;
-    else if (lastErr != ENOENT && lastErr != ENOTDIR) break;
-  }
+  resetSignals();
+  int execErr = execFirst(a->plan->execPaths, a->argv, a->envp);
   a->failedStep = kFailExec;
-  a->err = (sawEacces && (lastErr == ENOENT || lastErr == ENOTDIR)) ? EACCES : lastErr;
+  a->err = execErr;
   ::_exit(127);
 }
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/child_exec.h"
 #include "sys/process.h"
 
 #ifndef CLONE_PIDFD
@@ -49,28 +50,9 @@ int childMain(void* arg) {
   ::setpgid(0, 0);  // a group of its own: a timeout kills what it forked too
   if (::chdir(a->req->workingDir.c_str()) != 0) fail(kChdir);
   if (::dup2(a->devNull, 0) < 0 || ::dup2(a->outWrite, 1) < 0 || ::dup2(a->outWrite, 2) < 0) fail(kStdio);
-  if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setgid, a->req->gid) != 0 ||
-      ::syscall(SYS_setuid, a->req->uid) != 0) {
-    fail(kCredentials);
-  }
-  // Changing credentials clears the parent-death signal: set it again.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  ::sigaction(SIGPIPE, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  int lastErr = ENOENT;
-  bool sawEacces = false;
-  for (const auto& path : *a->candidates) {
-    ::execve(path.c_str(), a->argv, a->envp);
-    lastErr = errno;
-    if (lastErr == EACCES) sawEacces = true;
-    else if (lastErr != ENOENT && lastErr != ENOTDIR) break;
-  }
-  errno = (sawEacces && (lastErr == ENOENT || lastErr == ENOTDIR)) ? EACCES : lastErr;
+  if (!dropToUser(a->req->uid, a->req->gid)) fail(kCredentials);
+  resetSignals();
+  errno = execFirst(*a->candidates, a->argv, a->envp);
   fail(kExec);
   return 127;
 }
