@@ -53,6 +53,43 @@ Response unauthorized() {
   return r;
 }
 
+// The connection after a 101, starting with the bytes the HTTP parser had already read.
+template <class Stream>
+class UpgradedStream : public ByteStream {
+ public:
+  UpgradedStream(Stream& stream, beast::flat_buffer& buffered) : stream_(stream), buffered_(buffered) {}
+  asio::awaitable<size_t> read(asio::mutable_buffer into) override {
+    if (buffered_.size() > 0) {
+      size_t n = asio::buffer_copy(into, buffered_.data());
+      buffered_.consume(n);
+      co_return n;
+    }
+    if (closed_) co_return 0;
+    boost::system::error_code ec;
+    size_t n = co_await stream_.async_read_some(into, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec ? 0 : n;
+  }
+  asio::awaitable<bool> write(asio::const_buffer data) override {
+    if (closed_) co_return false;
+    boost::system::error_code ec;
+    co_await asio::async_write(stream_, data, asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
+  }
+  void close() override {
+    closed_ = true;
+    boost::system::error_code ec;
+    lowestLayer(stream_).shutdown(asio::socket_base::shutdown_both, ec);
+  }
+
+ private:
+  static auto& lowestLayer(Tcp::socket& s) { return s; }
+  static auto& lowestLayer(Unix::socket& s) { return s; }
+  static auto& lowestLayer(TlsStream& s) { return s.next_layer(); }
+  Stream& stream_;
+  beast::flat_buffer& buffered_;
+  bool closed_ = false;
+};
+
 // The chunked body of a streamed response, over whichever stream the connection uses.
 template <class Stream>
 class ChunkWriter : public ResponseStream {
@@ -170,6 +207,20 @@ asio::awaitable<void> HttpServer::serve(Stream stream, ListenerSecurity security
         resp.body = api::statusFailure(500, "InternalError", "internal error").dump();
         log::error(std::string("handler: ") + e.what());
       }
+    }
+    if (resp.upgrade) {
+      http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
+      for (auto& [k, v] : resp.headers) head.set(k, v);
+      co_await http::async_write(stream, head, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      UpgradedStream<Stream> upgraded(stream, buffer);
+      try {
+        co_await resp.upgrade(upgraded);
+      } catch (const std::exception& e) {
+        log::error(std::string("upgraded connection: ") + e.what());
+      }
+      upgraded.close();
+      co_return;
     }
     if (resp.stream) {
       http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};

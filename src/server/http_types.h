@@ -38,12 +38,30 @@ class ResponseStream {
 };
 using StreamBody = std::function<asio::awaitable<void>(ResponseStream&)>;
 
+// The raw connection after a protocol upgrade (101 Switching Protocols): exec, attach and
+// port-forward speak WebSocket or SPDY on it. At most one read and one write may be outstanding
+// at a time; callers with several writers serialise them.
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  // Reads at least one byte into `into`; 0 once the peer closed or the connection failed.
+  virtual asio::awaitable<size_t> read(asio::mutable_buffer into) = 0;
+  // Writes all of `data` (keep it alive until done); false once the connection failed.
+  virtual asio::awaitable<bool> write(asio::const_buffer data) = 0;
+  // Closes the connection; a pending read or write completes with failure.
+  virtual void close() = 0;
+};
+using UpgradeBody = std::function<asio::awaitable<void>(ByteStream&)>;
+
 struct Response {
   int status = 200;
   std::string contentType = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
   StreamBody stream;  // when set, the body is produced chunk by chunk after the headers
+  // When set (with status 101 and the Upgrade/Connection headers), the server sends the head and
+  // hands the connection over; it is closed when `upgrade` returns.
+  UpgradeBody upgrade;
 };
 
 // Splits "a=b&c=%2Fd" into a map with percent- and plus-decoding.
