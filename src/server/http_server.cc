@@ -30,7 +30,10 @@ Request toRequest(const http::request<http::string_body>& req) {
   std::string target(req.target());
   size_t q = target.find('?');
   r.path = percentDecode(target.substr(0, q));
-  if (q != std::string::npos) r.query = parseQuery(target.substr(q + 1));
+  if (q != std::string::npos) {
+    r.rawQuery = target.substr(q + 1);
+    r.query = parseQuery(r.rawQuery);
+  }
   for (const auto& f : req) {
     std::string name(f.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

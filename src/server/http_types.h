@@ -13,6 +13,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path without the query
   std::map<std::string, std::string> query;  // decoded query parameters
+  std::string rawQuery;  // undecoded, for repeated parameters (exec's command=)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 
