@@ -83,8 +83,9 @@ void setPodDefaults(Pod& pod) {
   }
   for (auto& v : s.volumes) {
     // A volume with no source defaults to an emptyDir (SetDefaults_Volume).
-    if (!v.hostPath && !v.emptyDir) v.emptyDir.emplace();
+    if (!v.hostPath && !v.emptyDir && !v.secret && !v.configMap && !v.downwardAPI && !v.projected) v.emptyDir.emplace();
     if (v.hostPath && !v.hostPath->type) v.hostPath->type = "";
+    setVolumeSourceDefaults(v);
   }
 }
 

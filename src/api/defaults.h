@@ -14,6 +14,9 @@ namespace peapod::api {
 // scheme HTTP, fieldRef apiVersion, hostPath type. Leaves uid/creationTimestamp to the server.
 void setPodDefaults(Pod& pod);
 void setContainerDefaults(Container& c);
+// configMap/secret/downwardAPI/projected defaultMode 0644 (420) and item fieldRef apiVersion v1
+// (defaults_volumes.cc).
+void setVolumeSourceDefaults(Volume& v);
 
 // The image's tag, "latest" when it has neither tag nor digest, "" when only a digest.
 std::string imageTagOrLatest(std::string_view image);

@@ -15,6 +15,7 @@
 
 #include "api/field_opt.h"
 #include "api/types_parts.h"
+#include "api/types_volumes.h"
 
 namespace peapod::api {
 
@@ -86,11 +87,15 @@ struct VolumeMount {
   bool readOnly = false;
   std::string mountPath;
   std::string subPath;
+  std::optional<std::string> mountPropagation;  // None (unset), HostToContainer, Bidirectional
+  std::string subPathExpr;                      // subPath with $(VAR) from the container's env
   template <class V> void fields(V& v) {
     v("name", name, kAlways);
     v("readOnly", readOnly);
     v("mountPath", mountPath, kAlways);
     v("subPath", subPath);
+    v("mountPropagation", mountPropagation);
+    v("subPathExpr", subPathExpr);
   }
   bool operator==(const VolumeMount&) const = default;
 };
@@ -117,6 +122,7 @@ struct Container {
   std::optional<SecurityContext> securityContext;
   bool stdinOnce = false;
   std::optional<std::string> restartPolicy;  // "Always" makes an init container a sidecar
+  std::vector<EnvFromSource> envFrom;
 
   template <class V> void fields(V& v) {
     v("name", name, kAlways);
@@ -140,6 +146,7 @@ struct Container {
     v("securityContext", securityContext);
     v("stdinOnce", stdinOnce);
     v("restartPolicy", restartPolicy);
+    v("envFrom", envFrom);
   }
   bool operator==(const Container&) const = default;
 };
@@ -168,10 +175,18 @@ struct Volume {
   std::string name;
   std::optional<HostPathVolumeSource> hostPath;
   std::optional<EmptyDirVolumeSource> emptyDir;
+  std::optional<SecretVolumeSource> secret;
+  std::optional<ConfigMapVolumeSource> configMap;
+  std::optional<DownwardAPIVolumeSource> downwardAPI;
+  std::optional<ProjectedVolumeSource> projected;
   template <class V> void fields(V& v) {
     v("name", name, kAlways);
     v("hostPath", hostPath);
     v("emptyDir", emptyDir);
+    v("secret", secret);
+    v("configMap", configMap);
+    v("downwardAPI", downwardAPI);
+    v("projected", projected);
   }
   bool operator==(const Volume&) const = default;
 };

@@ -61,13 +61,30 @@ struct ResourceFieldSelector {
   bool operator==(const ResourceFieldSelector&) const = default;
 };
 
-// Only the downward-API sources: there are no ConfigMaps or Secrets on a single node (yet).
+// configMapKeyRef / secretKeyRef: one key of a ConfigMap or Secret in the pod's namespace.
+struct ConfigMapKeySelector {
+  std::string name;
+  std::string key;
+  std::optional<bool> optional;
+  template <class V> void fields(V& v) {
+    v("name", name);
+    v("key", key, kAlways);
+    v("optional", optional);
+  }
+  bool operator==(const ConfigMapKeySelector&) const = default;
+};
+using SecretKeySelector = ConfigMapKeySelector;  // the same fields in core/v1
+
 struct EnvVarSource {
   std::optional<ObjectFieldSelector> fieldRef;
   std::optional<ResourceFieldSelector> resourceFieldRef;
+  std::optional<ConfigMapKeySelector> configMapKeyRef;
+  std::optional<SecretKeySelector> secretKeyRef;
   template <class V> void fields(V& v) {
     v("fieldRef", fieldRef);
     v("resourceFieldRef", resourceFieldRef);
+    v("configMapKeyRef", configMapKeyRef);
+    v("secretKeyRef", secretKeyRef);
   }
   bool operator==(const EnvVarSource&) const = default;
 };

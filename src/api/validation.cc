@@ -84,8 +84,10 @@ std::set<std::string> validateVolumes(Errors& errs, const std::vector<Volume>& v
       names.insert(v.name);
     }
     int sources = 0;
-    if (v.hostPath) {
-      ++sources;
+    if (v.emptyDir) ++sources;
+    if (v.hostPath && sources++ > 0) {
+      add(errs, T::Forbidden, path + ".hostPath", {}, "may not specify more than 1 volume type");
+    } else if (v.hostPath) {
       const auto& h = *v.hostPath;
       if (h.path.empty()) {
         required(errs, path + ".hostPath.path");
@@ -100,13 +102,7 @@ std::set<std::string> validateVolumes(Errors& errs, const std::vector<Volume>& v
         if (!ok) notSupported(errs, path + ".hostPath.type", *h.type, kTypes);
       }
     }
-    if (v.emptyDir) {
-      if (sources > 0) {
-        add(errs, T::Forbidden, path + ".emptyDir", {}, "may not specify more than 1 volume type");
-      } else {
-        ++sources;
-      }
-    }
+    sources = validateContentVolumeSources(errs, v, path, sources);
     if (sources == 0) required(errs, path, "must specify a volume type");
   }
   return names;
@@ -156,6 +152,7 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
     if (c.env[i].name.empty()) required(errs, ep + ".name");
     if (c.env[i].valueFrom) validateEnvValueFrom(errs, c.env[i], ep + ".valueFrom");
   }
+  validateEnvFrom(errs, c.envFrom, path + ".envFrom");
 
   std::set<std::string> mountPaths;
   for (size_t i = 0; i < c.volumeMounts.size(); ++i) {
@@ -179,6 +176,7 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
       if (hasDotDot(m.subPath))
         add(errs, T::Invalid, mp + ".subPath", quoteValue(m.subPath), "must not contain '..'");
     }
+    validateMountExtras(errs, c, m, mp);
   }
   oneOf(errs, path + ".imagePullPolicy", c.imagePullPolicy, {"Always", "IfNotPresent", "Never"});
   validateResources(errs, c.resources, path + ".resources");

@@ -155,6 +155,14 @@ void validateEnvValueFrom(Errors& errs, const EnvVar& ev, const std::string& pat
       if (!ok) notSupported(errs, rp + ".resource", r.resource, kEnvResources);
     }
   }
+  if (src.configMapKeyRef) {
+    ++sources;
+    validateKeySelector(errs, *src.configMapKeyRef, path + ".configMapKeyRef");
+  }
+  if (src.secretKeyRef) {
+    ++sources;
+    validateKeySelector(errs, *src.secretKeyRef, path + ".secretKeyRef");
+  }
   if (sources == 0) {
     add(errs, T::Invalid, path, quoteValue(""),
         "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");

@@ -45,6 +45,16 @@ void validateContainerExtras(Errors& errs, const Container& c, const std::string
                              std::optional<int64_t> gracePeriod);
 // Resource names, non-negative quantities, requests <= limits.
 void validateResources(Errors& errs, const ResourceRequirements& r, const std::string& path);
+// validation_volumes.cc: volume sources beyond hostPath/emptyDir (returns the running count of
+// sources, reporting a second one as Forbidden), mount extras, ConfigMap/Secret env sources.
+int validateContentVolumeSources(Errors& errs, const Volume& v, const std::string& path, int sources);
+void validateMountExtras(Errors& errs, const Container& c, const VolumeMount& m, const std::string& path);
+void validateKeySelector(Errors& errs, const ConfigMapKeySelector& s, const std::string& path);
+void validateEnvFrom(Errors& errs, const std::vector<EnvFromSource>& list, const std::string& path);
+// validateLocalDescendingPath: "must be a relative path", "must not contain '..'".
+void localDescendingPath(Errors& errs, const std::string& field, const std::string& p);
+// validation.IsConfigMapKey.
+std::vector<std::string> isConfigMapKey(std::string_view key);
 void validateTolerations(Errors& errs, const std::vector<Toleration>& tolerations, const std::string& path);
 // Update rule: existing tolerations stay (only tolerationSeconds may change); new ones may be added.
 void validateOnlyAddedTolerations(Errors& errs, const std::vector<Toleration>& now,

@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
                p.spec.volumes[0].hostPath.emplace();
                p.spec.volumes[0].hostPath->path = "/srv";
              },
-             "spec.volumes[0].emptyDir: Forbidden: may not specify more than 1 volume type"},
+             "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type"},
         Case{"volumeDuplicate", [](Pod& p) { p.spec.volumes.push_back(p.spec.volumes[0]); },
              "spec.volumes[1].name: Duplicate value: \"data\""},
         Case{"volumeNameInvalid", [](Pod& p) { p.spec.volumes[0].name = "Data"; },
