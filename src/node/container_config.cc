@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "node/security_config.h"
+
 namespace peapod::node {
 namespace {
 
@@ -79,16 +81,17 @@ Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api:
   spec.workingDir = !c.workingDir.empty() ? c.workingDir
                     : !image.config.workingDir.empty() ? image.config.workingDir
                                                        : "/";
-  if (!image.config.user.empty()) {
-    // Numeric "uid[:gid]" only for now; names need the image's /etc/passwd.
-    std::string user = image.config.user, group;
+  // User, groups, capabilities, seccomp, masked paths, sysctls, cgroup limits (security_config.h).
+  PEAPOD_TRY(applySecurity(pod, c, image.config, spec));
+  {
+    // Numeric ids when the spec names them (the shim resolves names and the image's groups).
+    std::string user = spec.user, group;
     if (size_t colon = user.find(':'); colon != std::string::npos) {
       group = user.substr(colon + 1);
       user.resize(colon);
     }
-    if (!parseId(user, spec.uid) || (!group.empty() && !parseId(group, spec.gid))) {
-      return Error("image user \"" + image.config.user + "\" is not numeric (user names are not supported yet)");
-    }
+    (void)parseId(user, spec.uid);
+    (void)parseId(group, spec.gid);
   }
   bool mountsHosts = false;
   for (const auto& m : c.volumeMounts) {

@@ -104,7 +104,8 @@ void setCondition(api::PodStatus& status, const std::string& type, bool value, c
   status.conditions.push_back(std::move(c));
 }
 
-std::string terminatedReason(int exitCode, int signal) {
+std::string terminatedReason(int exitCode, int signal, bool oomKilled) {
+  if (oomKilled) return "OOMKilled";
   return exitCode == 0 && signal == 0 ? "Completed" : "Error";
 }
 

@@ -36,7 +36,8 @@ std::chrono::milliseconds restartDelay(int restartCount, std::chrono::millisecon
 void setCondition(api::PodStatus& status, const std::string& type, bool value, const std::string& now,
                   const std::string& reason = "");
 
-// The terminated reason the kubelet reports: "Completed" for exit 0, else "Error".
-std::string terminatedReason(int exitCode, int signal);
+// The terminated reason the kubelet reports: "OOMKilled" when the kernel's OOM killer struck in
+// the container's cgroup, else "Completed" for exit 0 and "Error" otherwise.
+std::string terminatedReason(int exitCode, int signal, bool oomKilled = false);
 
 }  // namespace peapod::node

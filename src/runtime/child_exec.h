@@ -3,11 +3,36 @@
 // clone), so these are syscalls only: no allocation, no locks.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "sys/capabilities.h"
+#include "sys/seccomp_profile.h"
+
 namespace peapod::runtime {
+
+// Who the workload runs as and what it may do, precomputed by the parent (runtime/security.h).
+struct ProcessSecurity {
+  uint32_t uid = 0, gid = 0;
+  std::vector<gid_t> groups;                  // supplementary groups
+  sys::CapSet capabilities = ~sys::CapSet{0};  // the bounding set to keep
+  int lastCap = 63;                           // sys::lastCapability(), read before the clone
+  bool noNewPrivs = false;
+  const sys::SeccompProgram* seccomp = nullptr;  // null = unconfined; owned by the shim's cache
+};
+
+// What applyProcessSecurity failed at (errno tells why).
+enum class SecurityFailure { kNone, kSeccomp, kCapabilities, kGroups, kGid, kUid, kNoNewPrivs };
+const char* securityFailureName(SecurityFailure f);
+
+// The runc order: seccomp early while CAP_SYS_ADMIN still allows it (unless no_new_privs makes
+// it possible later), bounding/ambient/inheritable capabilities, groups, gid, uid (which clears
+// the permitted set of a non-root user), the parent-death signal again, no_new_privs, then a
+// late seccomp. Syscalls only.
+SecurityFailure applyProcessSecurity(const ProcessSecurity& s);
 
 // Drops to uid/gid with no supplementary groups, then re-arms the parent-death signal (changing
 // credentials clears it). False with errno set when a credential call fails.

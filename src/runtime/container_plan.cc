@@ -38,9 +38,9 @@ class PlanBuilder {
     add({StepOp::kMount, std::move(source), std::move(target), std::move(fstype), std::move(data), flags, 0, 0, -1,
          optional, std::move(what)});
   }
-  void mkdir(std::string target, mode_t mode = 0755) {
+  void mkdir(std::string target, mode_t mode = 0755, bool optional = false) {
     std::string what = "mkdir " + target;
-    add({StepOp::kMkdir, "", std::move(target), "", "", 0, mode, 0, -1, false, std::move(what)});
+    add({StepOp::kMkdir, "", std::move(target), "", "", 0, mode, 0, -1, optional, std::move(what)});
   }
   // mkdir -p of root + each component of parts[0..n).
   void mkdirAll(const std::string& root, const std::vector<std::string>& parts, size_t n) {
@@ -63,8 +63,8 @@ class PlanBuilder {
     std::string what = "symlink " + target;
     add({StepOp::kSymlink, std::move(source), std::move(target), "", "", 0, 0, 0, -1, false, std::move(what)});
   }
-  void op(StepOp o, std::string target, std::string what, int fd = -1) {
-    add({o, "", std::move(target), "", "", 0, 0, 0, fd, false, std::move(what)});
+  void op(StepOp o, std::string target, std::string what, int fd = -1, std::string source = "") {
+    add({o, std::move(source), std::move(target), "", "", 0, 0, 0, fd, false, std::move(what)});
   }
 
  private:
@@ -97,13 +97,15 @@ Status validateContainerName(const std::string& name) {
 
 Result<ContainerPlan> planContainer(const ContainerSpec& spec, const std::string& runDir,
                                     const std::vector<int>& cgroupProcsFds,
-                                    const std::function<Result<bool>(const std::string&)>& bindSourceIsDir) {
+                                    const std::function<Result<bool>(const std::string&)>& bindSourceIsDir,
+                                    const std::vector<sys::CgroupHierarchy>* cgroupMounts) {
   PEAPOD_TRY(validateContainerName(spec.name));
   if (spec.rootfsLayers.empty()) return Error("no rootfs layers");
   if (spec.args.empty() || spec.args[0].empty()) return Error("no command");
   ContainerPlan plan;
   PlanBuilder b(plan);
   for (int fd : cgroupProcsFds) b.op(StepOp::kWriteFd, "", "join cgroup", fd);
+  if (cgroupMounts) b.op(StepOp::kUnshareCgroup, "", "unshare cgroup namespace");
 
   // 1. A tmpfs holds upper/, work/ and rootfs/: the writable layer and every mount below die
   //    with the container's mount namespace, so nothing needs cleaning up afterwards.
@@ -147,7 +149,32 @@ Result<ContainerPlan> planContainer(const ContainerSpec& spec, const std::string
   b.mkdir(root + "/dev/mqueue");
   b.mount("mqueue", root + "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", /*optional=*/true);
   b.mkdir(root + "/sys");
-  b.mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", /*optional=*/true);
+  const unsigned long ro = spec.privileged ? 0 : MS_RDONLY;
+  b.mount("sysfs", root + "/sys", "sysfs", ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", /*optional=*/true);
+  if (cgroupMounts && !cgroupMounts->empty()) {
+    // All optional: without sysfs (restricted environments) there is no mount point.
+    const std::string cg = root + "/sys/fs/cgroup";
+    const unsigned long flags = ro | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    bool v1 = !(cgroupMounts->size() == 1 && cgroupMounts->front().name.empty());
+    if (v1) b.mount("tmpfs", cg, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", true);
+    for (const auto& h : *cgroupMounts) {
+      std::string target = h.name.empty() ? cg : cg + "/" + h.name;
+      if (!h.name.empty()) b.mkdir(target, 0555, /*optional=*/true);
+      b.mount(h.fstype, target, h.fstype, flags, h.data, true);
+    }
+    if (v1 && ro) b.mount("", cg, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", true);
+  }
+  // runc's masked and read-only paths (the daemon leaves them empty for privileged containers).
+  for (const auto& p : spec.maskedPaths) {
+    auto parts = splitContainerPath(p);
+    if (!parts.ok() || parts->empty()) return Error("masked path \"" + p + "\" is not absolute");
+    b.op(StepOp::kMaskPath, root + p, "mask " + p, -1, root + "/dev/null");
+  }
+  for (const auto& p : spec.readonlyPaths) {
+    auto parts = splitContainerPath(p);
+    if (!parts.ok() || parts->empty()) return Error("read-only path \"" + p + "\" is not absolute");
+    b.op(StepOp::kReadonlyPath, root + p, "make " + p + " read-only");
+  }
 
   // 4. Volumes and the daemon's /etc files. Later mounts may sit on earlier ones (subPaths).
   for (const auto& m : spec.mounts) {
@@ -163,6 +190,13 @@ Result<ContainerPlan> planContainer(const ContainerSpec& spec, const std::string
     else b.touch(target);
     b.mount(m.source, target, "", MS_BIND | MS_REC, "");
     if (m.readOnly) b.mount("", target, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
+    // mountPropagation. The pod's mount namespace is a slave of the host's, so a bind starts out
+    // as a slave: None makes it private, HostToContainer keeps it a slave (host mounts made
+    // later appear inside), Bidirectional makes it shared as well.
+    unsigned long propagation = m.propagation == "HostToContainer" ? MS_SLAVE
+                                : m.propagation == "Bidirectional" ? MS_SHARED
+                                                                   : MS_PRIVATE;
+    b.mount("", target, "", MS_REC | propagation, "");
   }
 
   // 5. The working directory, then switch roots.
@@ -171,6 +205,8 @@ Result<ContainerPlan> planContainer(const ContainerSpec& spec, const std::string
   b.mkdirAll(root, *wd, wd->size());
   plan.workingDir = "/";
   for (size_t i = 0; i < wd->size(); ++i) plan.workingDir += (i ? "/" : "") + (*wd)[i];
+  // Mount points exist by now; volumes below stay writable (their own mounts).
+  if (spec.readOnlyRootfs) b.mount("", root, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
   b.op(StepOp::kChdir, root, "chdir " + root);
   b.op(StepOp::kPivotRoot, root, "pivot_root " + root);
 

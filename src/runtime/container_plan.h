@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "runtime/spec.h"
+#include "sys/cgroup.h"
 
 namespace peapod::runtime {
 
@@ -22,6 +23,9 @@ enum class StepOp {
   kSymlink,    // symlink(source, target); EEXIST is fine
   kChdir,      // chdir(target)
   kPivotRoot,  // pivot_root(".", ".") then umount2(".", MNT_DETACH): needs no put_old dir
+  kUnshareCgroup,  // unshare(CLONE_NEWCGROUP) after joining the cgroups: they become its root
+  kMaskPath,       // bind source (/dev/null) on target; a directory gets a read-only tmpfs; ENOENT is fine
+  kReadonlyPath,   // bind target on itself and remount it read-only; ENOENT is fine
 };
 
 struct Step {
@@ -47,10 +51,13 @@ struct ContainerPlan {
 inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // Builds the plan. `bindSourceIsDir(source)` tells whether a bind source is a directory (a
-// seam so unit tests need no real files); cgroupProcsFds are written "0" first.
+// seam so unit tests need no real files); cgroupProcsFds are written "0" first. With
+// `cgroupMounts`, the child gets a cgroup namespace rooted at its cgroups and sees them at
+// /sys/fs/cgroup (read-only unless privileged), as runc does with cgroupns.
 Result<ContainerPlan> planContainer(const ContainerSpec& spec, const std::string& runDir,
                                     const std::vector<int>& cgroupProcsFds,
-                                    const std::function<Result<bool>(const std::string&)>& bindSourceIsDir);
+                                    const std::function<Result<bool>(const std::string&)>& bindSourceIsDir,
+                                    const std::vector<sys::CgroupHierarchy>* cgroupMounts = nullptr);
 
 // A container name usable as a path component and cgroup name.
 Status validateContainerName(const std::string& name);

@@ -114,3 +114,105 @@ TEST(Spec, JsonRoundTrip) {
 
 }  // namespace
 }  // namespace peapod::runtime
+
+namespace peapod::runtime {
+namespace {
+
+size_t indexOf(const ContainerPlan& p, StepOp op, const std::string& target) {
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    if (p.steps[i].op == op && p.steps[i].target == target) return i;
+  }
+  return std::string::npos;
+}
+
+TEST(PlanContainer, CgroupNamespaceAndReadOnlyCgroupMounts) {
+  std::vector<sys::CgroupHierarchy> v1 = {{"memory", "cgroup", "memory"}, {"cpu", "cgroup", "cpu"}};
+  auto p = planContainer(baseSpec(), "/run/pod", {7}, alwaysDir, &v1);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->steps[1].op, StepOp::kUnshareCgroup);  // right after joining the cgroups
+  const std::string cg = "/run/pod/containers/web/rootfs/sys/fs/cgroup";
+  const Step* mem = findMount(*p, "cgroup", cg + "/memory");
+  ASSERT_NE(mem, nullptr);
+  EXPECT_EQ(mem->data, "memory");
+  EXPECT_TRUE(mem->flags & MS_RDONLY);
+  EXPECT_NE(findMount(*p, "tmpfs", cg), nullptr);
+  // Privileged: writable sysfs and cgroups.
+  auto spec = baseSpec();
+  spec.privileged = true;
+  auto priv = planContainer(spec, "/run/pod", {7}, alwaysDir, &v1);
+  EXPECT_FALSE(findMount(*priv, "cgroup", cg + "/memory")->flags & MS_RDONLY);
+  EXPECT_FALSE(findMount(*priv, "sysfs", "/run/pod/containers/web/rootfs/sys")->flags & MS_RDONLY);
+  // v2: one cgroup2 mount at the root, no tmpfs.
+  std::vector<sys::CgroupHierarchy> v2 = {{"", "cgroup2", ""}};
+  auto p2 = planContainer(baseSpec(), "/run/pod", {7}, alwaysDir, &v2);
+  EXPECT_NE(findMount(*p2, "cgroup2", cg), nullptr);
+  EXPECT_EQ(findMount(*p2, "tmpfs", cg), nullptr);
+  // Without hierarchies: no cgroup namespace.
+  auto none = planContainer(baseSpec(), "/run/pod", {7}, alwaysDir);
+  EXPECT_EQ(indexOf(*none, StepOp::kUnshareCgroup, ""), std::string::npos);
+}
+
+TEST(PlanContainer, MaskedReadOnlyPathsAndReadOnlyRoot) {
+  auto spec = baseSpec();
+  spec.maskedPaths = {"/proc/kcore"};
+  spec.readonlyPaths = {"/proc/sys"};
+  spec.readOnlyRootfs = true;
+  auto p = planContainer(spec, "/run/pod", {}, alwaysDir);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  const std::string root = "/run/pod/containers/web/rootfs";
+  size_t mask = indexOf(*p, StepOp::kMaskPath, root + "/proc/kcore");
+  ASSERT_NE(mask, std::string::npos);
+  EXPECT_EQ(p->steps[mask].source, root + "/dev/null");
+  size_t ro = indexOf(*p, StepOp::kReadonlyPath, root + "/proc/sys");
+  ASSERT_NE(ro, std::string::npos);
+  EXPECT_LT(indexOf(*p, StepOp::kMount, root + "/proc"), mask);
+  // The root goes read-only last, just before pivot_root.
+  size_t pivot = indexOf(*p, StepOp::kPivotRoot, root);
+  ASSERT_GE(pivot, 2u);
+  const Step& remount = p->steps[pivot - 2];
+  EXPECT_EQ(remount.op, StepOp::kMount);
+  EXPECT_EQ(remount.target, root);
+  EXPECT_EQ(remount.flags, static_cast<unsigned long>(MS_BIND | MS_REMOUNT | MS_RDONLY));
+  spec.maskedPaths = {"relative"};
+  EXPECT_FALSE(planContainer(spec, "/run/pod", {}, alwaysDir).ok());
+}
+
+TEST(ContainerSpecJson, SecurityAndResourcesRoundTrip) {
+  ContainerSpec s = baseSpec();
+  s.user = "1000:3000";
+  s.supplementalGroups = {2000};
+  s.capabilities = std::vector<std::string>{"CAP_CHOWN"};
+  s.noNewPrivs = true;
+  s.seccomp = "runtime/default";
+  s.readOnlyRootfs = true;
+  s.maskedPaths = {"/proc/kcore"};
+  s.resources.memoryBytes = 1 << 25;
+  s.resources.cpuShares = 256;
+  s.podResources.cpuQuotaUs = 50000;
+  s.sysctls = {{"kernel.shm_rmid_forced", "1"}};
+  auto back = containerSpecFromJson(toJson(s));
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->user, s.user);
+  EXPECT_EQ(back->supplementalGroups, s.supplementalGroups);
+  EXPECT_EQ(back->capabilities, s.capabilities);
+  EXPECT_TRUE(back->noNewPrivs);
+  EXPECT_EQ(back->seccomp, s.seccomp);
+  EXPECT_TRUE(back->readOnlyRootfs);
+  EXPECT_EQ(back->maskedPaths, s.maskedPaths);
+  EXPECT_EQ(back->resources, s.resources);
+  EXPECT_EQ(back->podResources, s.podResources);
+  EXPECT_EQ(back->sysctls, s.sysctls);
+  // Defaults stay off the wire, and an empty capability list is not "all".
+  EXPECT_FALSE(toJson(baseSpec()).contains("capabilities"));
+  s.capabilities = std::vector<std::string>{};
+  EXPECT_EQ(containerSpecFromJson(toJson(s))->capabilities, std::vector<std::string>{});
+  auto bad = toJson(baseSpec());
+  bad["seccomp"] = "localhost/x";
+  EXPECT_FALSE(containerSpecFromJson(bad).ok());
+  ContainerState st;
+  st.oomKilled = true;
+  EXPECT_TRUE(containerStateFromJson(toJson(st))->oomKilled);
+}
+
+}  // namespace
+}  // namespace peapod::runtime

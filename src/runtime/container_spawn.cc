@@ -27,12 +27,14 @@ namespace {
 struct ChildArgs {
   const ContainerPlan* plan;
   const ContainerSpec* spec;
+  const ProcessSecurity* security;
   char* const* argv;
   char* const* envp;
   int stdoutWrite, stderrWrite;
   // Results written by a failing child before _exit(127).
   int failedStep = -1;  // index into plan->steps, or one of the kFail* codes below
   int err = 0;
+  SecurityFailure securityFailure = SecurityFailure::kNone;
 };
 
 constexpr int kFailChdirWorkingDir = -2;
@@ -81,6 +83,24 @@ int childMain(void* arg) {
       case StepOp::kChdir:
         r = ::chdir(s.target.c_str());
         break;
+      case StepOp::kUnshareCgroup:
+        r = ::unshare(CLONE_NEWCGROUP);
+        break;
+      case StepOp::kMaskPath:
+        // runc's maskPath: /dev/null over a file, an empty read-only tmpfs over a directory.
+        r = ::mount(s.source.c_str(), s.target.c_str(), nullptr, MS_BIND, nullptr);
+        if (r != 0 && errno == ENOTDIR) r = ::mount("tmpfs", s.target.c_str(), "tmpfs", MS_RDONLY, nullptr);
+        if (r != 0 && errno == ENOENT) r = 0;
+        break;
+      case StepOp::kReadonlyPath:
+        r = ::mount(s.target.c_str(), s.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+        if (r == 0) {
+          r = ::mount(nullptr, s.target.c_str(), nullptr,
+                      MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+        } else if (errno == ENOENT) {
+          r = 0;
+        }
+        break;
       case StepOp::kPivotRoot:
         // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves
         // only the new root, with no put_old directory needed inside the image.
@@ -106,8 +126,9 @@ int childMain(void* arg) {
     a->err = errno;
     ::_exit(127);
   }
-  if (!dropToUser(a->spec->uid, a->spec->gid)) {
+  if (SecurityFailure f = applyProcessSecurity(*a->security); f != SecurityFailure::kNone) {
     a->failedStep = kFailCredentials;
+    a->securityFailure = f;
     a->err = errno;
     ::_exit(127);
   }
@@ -132,7 +153,8 @@ Error childError(const ChildArgs& a) {
     case kFailStdio:
       return Error::sys("set up stdio", "", a.err);
     case kFailCredentials:
-      return Error::sys("set uid/gid", std::to_string(a.spec->uid) + ":" + std::to_string(a.spec->gid), a.err);
+      return Error::sys(securityFailureName(a.securityFailure),
+                        std::to_string(a.security->uid) + ":" + std::to_string(a.security->gid), a.err);
     case kFailExec:
       // Worded like runc/Kubernetes so users recognise it.
       if (a.plan->searchedPath && a.err == ENOENT) {
@@ -150,7 +172,8 @@ Error childError(const ChildArgs& a) {
 
 }  // namespace
 
-Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const ContainerPlan& plan) {
+Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const ContainerPlan& plan,
+                                      const ProcessSecurity& security) {
   const std::string context = "start container \"" + spec.name + "\"";
   int outPipe[2], errPipe[2];
   if (::pipe2(outPipe, O_CLOEXEC) != 0) return Error::sys("pipe2").wrap(context);
@@ -164,11 +187,12 @@ Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const Container
   for (const auto& s : spec.env) envp.push_back(const_cast<char*>(s.c_str()));
   envp.push_back(nullptr);
 
-  ChildArgs args{&plan, &spec, argv.data(), envp.data(), outWrite.get(), errWrite.get()};
+  ChildArgs args{&plan, &spec, &security, argv.data(), envp.data(), outWrite.get(), errWrite.get()};
   sys::CloneStack stack;
   if (!stack.ok()) return Error::sys("mmap", "clone stack").wrap(context);
   int pidfd = -1;
-  int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD;
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_PIDFD | SIGCHLD;
+  if (spec.newPidNamespace) flags |= CLONE_NEWPID;  // else the shim's: hostPID or the pod's shared one
   int pid = ::clone(childMain, stack.top(), flags, &args, &pidfd);
   if (pid < 0) return Error::sys("clone").wrap(context);
   sys::UniqueFd pidfdOwner(pidfd);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "runtime/child_exec.h"
 #include "runtime/container_plan.h"
 #include "runtime/spec.h"
 #include "sys/unique_fd.h"
@@ -18,8 +19,10 @@ struct SpawnedProcess {
 };
 
 // Clones the container process with CLONE_VM|CLONE_VFORK|CLONE_NEWNS|CLONE_NEWPID|CLONE_PIDFD;
-// the child walks plan.steps, switches to spec.uid/gid and execs. Returns once the child has
-// exec'd; a failing step comes back as an Error naming it (and the child is reaped).
-Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const ContainerPlan& plan);
+// the child walks plan.steps, applies `security` (user, groups, capabilities, no_new_privs,
+// seccomp) and execs. Returns once the child has exec'd; a failing step comes back as an Error
+// naming it (and the child is reaped).
+Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const ContainerPlan& plan,
+                                      const ProcessSecurity& security);
 
 }  // namespace peapod::runtime

@@ -18,6 +18,16 @@ Status get(const json& j, const char* key, T& out) {
   return {};
 }
 
+template <class T>
+Status get(const json& j, const char* key, std::optional<T>& out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  T v{};
+  PEAPOD_TRY(get(j, key, v));
+  out = std::move(v);
+  return {};
+}
+
 Status requireObject(const json& j, const char* what) {
   if (!j.is_object()) return Error(std::string(what) + ": expected a JSON object");
   return {};
@@ -28,7 +38,8 @@ Status requireObject(const json& j, const char* what) {
 json toJson(const SandboxSpec& s) {
   return json{{"podUid", s.podUid},         {"podName", s.podName},       {"podNamespace", s.podNamespace},
               {"hostname", s.hostname},     {"runDir", s.runDir},         {"cgroupParent", s.cgroupParent},
-              {"cgroupRoot", s.cgroupRoot}, {"shmSizeBytes", s.shmSizeBytes}};
+              {"cgroupRoot", s.cgroupRoot}, {"shmSizeBytes", s.shmSizeBytes}, {"hostNetwork", s.hostNetwork},
+              {"hostIPC", s.hostIPC},       {"hostPID", s.hostPID},       {"sharePid", s.sharePid}};
 }
 
 Result<SandboxSpec> sandboxSpecFromJson(const json& j) {
@@ -42,17 +53,62 @@ Result<SandboxSpec> sandboxSpecFromJson(const json& j) {
   PEAPOD_TRY(get(j, "cgroupParent", s.cgroupParent));
   PEAPOD_TRY(get(j, "cgroupRoot", s.cgroupRoot));
   PEAPOD_TRY(get(j, "shmSizeBytes", s.shmSizeBytes));
+  PEAPOD_TRY(get(j, "hostNetwork", s.hostNetwork));
+  PEAPOD_TRY(get(j, "hostIPC", s.hostIPC));
+  PEAPOD_TRY(get(j, "hostPID", s.hostPID));
+  PEAPOD_TRY(get(j, "sharePid", s.sharePid));
+  if (s.hostPID && s.sharePid) return Error("sandbox spec: hostPID and sharePid are exclusive");
   if (s.runDir.empty() || s.runDir[0] != '/') return Error("sandbox spec: runDir must be an absolute path");
   if (s.cgroupParent.empty()) return Error("sandbox spec: cgroupParent is required");
   return s;
 }
 
+json toJson(const sys::CgroupLimits& l) {
+  json j = json::object();
+  if (l.memoryBytes) j["memoryBytes"] = *l.memoryBytes;
+  if (l.cpuShares) j["cpuShares"] = *l.cpuShares;
+  if (l.cpuQuotaUs) j["cpuQuotaUs"] = *l.cpuQuotaUs;
+  if (l.cpuPeriodUs) j["cpuPeriodUs"] = *l.cpuPeriodUs;
+  if (l.pidsMax) j["pidsMax"] = *l.pidsMax;
+  return j;
+}
+
+Result<sys::CgroupLimits> cgroupLimitsFromJson(const json& j) {
+  sys::CgroupLimits l;
+  if (j.is_null()) return l;
+  PEAPOD_TRY(requireObject(j, "cgroup limits"));
+  PEAPOD_TRY(get(j, "memoryBytes", l.memoryBytes));
+  PEAPOD_TRY(get(j, "cpuShares", l.cpuShares));
+  PEAPOD_TRY(get(j, "cpuQuotaUs", l.cpuQuotaUs));
+  PEAPOD_TRY(get(j, "cpuPeriodUs", l.cpuPeriodUs));
+  PEAPOD_TRY(get(j, "pidsMax", l.pidsMax));
+  return l;
+}
+
 json toJson(const ContainerSpec& s) {
   json mounts = json::array();
-  for (const auto& m : s.mounts) mounts.push_back({{"source", m.source}, {"target", m.target}, {"readOnly", m.readOnly}});
-  return json{{"name", s.name}, {"rootfsLayers", s.rootfsLayers}, {"args", s.args},   {"env", s.env},
-              {"workingDir", s.workingDir}, {"uid", s.uid},       {"gid", s.gid},     {"mounts", mounts},
-              {"logPath", s.logPath}};
+  for (const auto& m : s.mounts) {
+    json jm{{"source", m.source}, {"target", m.target}, {"readOnly", m.readOnly}};
+    if (!m.propagation.empty()) jm["propagation"] = m.propagation;
+    mounts.push_back(std::move(jm));
+  }
+  json j{{"name", s.name}, {"rootfsLayers", s.rootfsLayers}, {"args", s.args},   {"env", s.env},
+         {"workingDir", s.workingDir}, {"uid", s.uid},       {"gid", s.gid},     {"mounts", mounts},
+         {"logPath", s.logPath}};
+  // Security and resources: only what differs from the defaults, so a plain spec stays small.
+  if (!s.user.empty()) j["user"] = s.user;
+  if (!s.supplementalGroups.empty()) j["supplementalGroups"] = s.supplementalGroups;
+  if (s.capabilities) j["capabilities"] = *s.capabilities;
+  if (s.privileged) j["privileged"] = true;
+  if (s.noNewPrivs) j["noNewPrivs"] = true;
+  if (!s.seccomp.empty()) j["seccomp"] = s.seccomp;
+  if (s.readOnlyRootfs) j["readOnlyRootfs"] = true;
+  if (!s.maskedPaths.empty()) j["maskedPaths"] = s.maskedPaths;
+  if (!s.readonlyPaths.empty()) j["readonlyPaths"] = s.readonlyPaths;
+  if (!s.resources.empty()) j["resources"] = toJson(s.resources);
+  if (!s.podResources.empty()) j["podResources"] = toJson(s.podResources);
+  if (!s.sysctls.empty()) j["sysctls"] = s.sysctls;
+  return j;
 }
 
 Result<ContainerSpec> containerSpecFromJson(const json& j) {
@@ -66,6 +122,29 @@ Result<ContainerSpec> containerSpecFromJson(const json& j) {
   PEAPOD_TRY(get(j, "uid", s.uid));
   PEAPOD_TRY(get(j, "gid", s.gid));
   PEAPOD_TRY(get(j, "logPath", s.logPath));
+  PEAPOD_TRY(get(j, "user", s.user));
+  PEAPOD_TRY(get(j, "supplementalGroups", s.supplementalGroups));
+  PEAPOD_TRY(get(j, "capabilities", s.capabilities));
+  PEAPOD_TRY(get(j, "privileged", s.privileged));
+  PEAPOD_TRY(get(j, "noNewPrivs", s.noNewPrivs));
+  PEAPOD_TRY(get(j, "seccomp", s.seccomp));
+  PEAPOD_TRY(get(j, "readOnlyRootfs", s.readOnlyRootfs));
+  PEAPOD_TRY(get(j, "maskedPaths", s.maskedPaths));
+  PEAPOD_TRY(get(j, "readonlyPaths", s.readonlyPaths));
+  PEAPOD_TRY(get(j, "sysctls", s.sysctls));
+  if (auto r = j.find("resources"); r != j.end()) {
+    auto l = cgroupLimitsFromJson(*r);
+    if (!l.ok()) return std::move(l).error().wrap("resources");
+    s.resources = *l;
+  }
+  if (auto r = j.find("podResources"); r != j.end()) {
+    auto l = cgroupLimitsFromJson(*r);
+    if (!l.ok()) return std::move(l).error().wrap("podResources");
+    s.podResources = *l;
+  }
+  if (!s.seccomp.empty() && s.seccomp != "runtime/default" && s.seccomp != "unconfined") {
+    return Error("seccomp: unknown profile \"" + s.seccomp + "\"");
+  }
   if (auto it = j.find("mounts"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) return Error("mounts: expected an array");
     for (const auto& m : *it) {
@@ -74,6 +153,7 @@ Result<ContainerSpec> containerSpecFromJson(const json& j) {
       PEAPOD_TRY(get(m, "source", b.source));
       PEAPOD_TRY(get(m, "target", b.target));
       PEAPOD_TRY(get(m, "readOnly", b.readOnly));
+      if (m.contains("propagation")) PEAPOD_TRY(get(m, "propagation", b.propagation));
       s.mounts.push_back(std::move(b));
     }
   }
@@ -86,7 +166,7 @@ json toJson(const ContainerState& s) {
               {"running", s.running},     {"exitCode", s.exitCode},
               {"signal", s.signal},       {"startedAt", s.startedAt},
               {"finishedAt", s.finishedAt}, {"logPath", s.logPath},
-              {"error", s.error}};
+              {"error", s.error},         {"oomKilled", s.oomKilled}};
 }
 
 Result<ContainerState> containerStateFromJson(const json& j) {
@@ -101,6 +181,7 @@ Result<ContainerState> containerStateFromJson(const json& j) {
   PEAPOD_TRY(get(j, "finishedAt", s.finishedAt));
   PEAPOD_TRY(get(j, "logPath", s.logPath));
   PEAPOD_TRY(get(j, "error", s.error));
+  PEAPOD_TRY(get(j, "oomKilled", s.oomKilled));
   return s;
 }
 

@@ -2,19 +2,28 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "sys/cgroup.h"
 
 namespace peapod::runtime {
 
 // Written by the daemon as JSON to <runDir>/sandbox.json before spawning the shim.
 struct SandboxSpec {
   std::string podUid, podName, podNamespace;
-  std::string hostname;        // set in the pod's new UTS namespace
+  std::string hostname;        // set in the pod's new UTS namespace ("" with hostNetwork)
+  // Namespaces shared with the host instead of created for the pod. hostNetwork implies the
+  // host's UTS namespace too (as containerd does: the hostname is the node's).
+  bool hostNetwork = false;
+  bool hostIPC = false;
+  bool hostPID = false;
+  // shareProcessNamespace: the shim is PID 1 of a new PID namespace all containers join.
+  bool sharePid = false;
   std::string runDir;          // per-pod dir, exists; shim.sock is created here
   std::string cgroupParent;    // e.g. "peapod/pod<uid>", relative to each controller root
   std::string cgroupRoot = "/sys/fs/cgroup";
@@ -26,6 +35,9 @@ struct BindMount {
   std::string source;
   std::string target;
   bool readOnly = false;
+  // Kubernetes mountPropagation: "None" or "" (rprivate), "HostToContainer" (rslave),
+  // "Bidirectional" (rshared).
+  std::string propagation = {};
 };
 
 // Sent by the daemon in a "start" request.
@@ -38,6 +50,28 @@ struct ContainerSpec {
   uint32_t uid = 0, gid = 0;
   std::vector<BindMount> mounts;          // volumes and the /etc/hosts, hostname, resolv.conf files
   std::string logPath;                    // CRI log file; parent dirs are created by the shim
+
+  // Identity and security (securityContext). `user` is resolved by the shim against the image's
+  // /etc/passwd and /etc/group ("uid", "uid:gid", names); when empty, uid/gid are used as given
+  // with no supplementary groups. The default is an unconfined root process.
+  std::string user;
+  std::vector<uint32_t> supplementalGroups;  // supplementalGroups and fsGroup
+  std::optional<std::vector<std::string>> capabilities;  // bounding set ("CAP_CHOWN"...); unset = all
+  bool privileged = false;                // /sys and /sys/fs/cgroup writable
+  bool noNewPrivs = false;
+  std::string seccomp;                    // "" (unconfined) or "runtime/default"
+  bool readOnlyRootfs = false;
+  std::vector<std::string> maskedPaths;   // /dev/null (files) or an empty read-only tmpfs (dirs) on top
+  std::vector<std::string> readonlyPaths; // bind-mounted read-only onto themselves
+  // Resources: this container's cgroup, and the pod cgroup (the same for every container of a
+  // pod; the shim applies it before starting one).
+  sys::CgroupLimits resources;
+  sys::CgroupLimits podResources;
+  // Pod-level namespaced sysctls, written in the pod's namespaces before its first container.
+  std::vector<std::pair<std::string, std::string>> sysctls;
+  // Not on the wire: the shim sets it from its sandbox. false = stay in the shim's PID namespace
+  // (the host's with hostPID, the pod's with shareProcessNamespace).
+  bool newPidNamespace = true;
 };
 
 // What the shim knows about one container (the latest run of that name).
@@ -50,6 +84,7 @@ struct ContainerState {
   std::string startedAt, finishedAt;  // RFC3339Nano
   std::string logPath;
   std::string error;
+  bool oomKilled = false;  // the kernel's OOM killer killed a process of this run's cgroup
 };
 
 nlohmann::json toJson(const SandboxSpec& s);
@@ -57,6 +92,8 @@ Result<SandboxSpec> sandboxSpecFromJson(const nlohmann::json& j);
 nlohmann::json toJson(const ContainerSpec& s);
 Result<ContainerSpec> containerSpecFromJson(const nlohmann::json& j);
 nlohmann::json toJson(const ContainerState& s);
+nlohmann::json toJson(const sys::CgroupLimits& l);
+Result<sys::CgroupLimits> cgroupLimitsFromJson(const nlohmann::json& j);
 Result<ContainerState> containerStateFromJson(const nlohmann::json& j);
 
 }  // namespace peapod::runtime

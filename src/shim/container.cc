@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "runtime/container_plan.h"
 #include "runtime/container_spawn.h"
+#include "runtime/security.h"
 #include "sys/process.h"
 
 namespace peapod::shim {
@@ -39,6 +40,21 @@ Result<bool> isDirectory(const std::string& path) {
 
 std::string now() { return formatRfc3339Nano(WallClock::now()); }
 
+// Pod-level sysctls, written through this process's /proc/sys: net.* land in the pod's network
+// namespace and kernel.shm*/msg*/sem, fs.mqueue.* in its IPC namespace, which the shim holds.
+Status writeSysctls(const std::vector<std::pair<std::string, std::string>>& sysctls) {
+  for (const auto& [name, value] : sysctls) {
+    std::string path = "/proc/sys/";
+    for (char c : name) path += c == '.' ? '/' : c;
+    sys::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::sys("open", path).wrap("sysctl " + name);
+    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
+      return Error::sys("write", path).wrap("sysctl " + name + "=" + value);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Container::Container(const runtime::ContainerSpec& spec, const PodContext& pod) : pod_(pod), spec_(spec) {
@@ -52,6 +68,19 @@ Result<std::unique_ptr<Container>> Container::start(const runtime::ContainerSpec
   const std::string context = "start container \"" + spec.name + "\"";
   PEAPOD_TRY(runtime::validateContainerName(spec.name));
   std::unique_ptr<Container> c(new Container(spec, pod));
+  // 0. Who it runs as and what it may do (reads the image's passwd/group, compiles or reuses the
+  //    seccomp program), and the pod-level settings every container carries.
+  auto security = runtime::makeProcessSecurity(spec);
+  if (!security.ok()) return std::move(security).error().wrap(context);
+  c->security_ = std::move(*security);
+  c->spec_.uid = c->security_.uid;
+  c->spec_.gid = c->security_.gid;
+  if (auto st = writeSysctls(spec.sysctls); !st.ok()) return std::move(st).error().wrap(context);
+  if (!spec.podResources.empty()) {
+    if (auto st = pod.cgroups->apply(pod.cgroupParent, spec.podResources); !st.ok()) {
+      return std::move(st).error().wrap(context + ": pod cgroup limits");
+    }
+  }
 
   // 1. Log file (kubelet layout dirs may not exist yet).
   if (!spec.logPath.empty()) {
@@ -63,20 +92,21 @@ Result<std::unique_ptr<Container>> Container::start(const runtime::ContainerSpec
   const std::string cg = c->cgroupPath();
   if (auto st = pod.cgroups->create(cg); !st.ok()) return std::move(st).error().wrap(context);
   ScopeExit removeCgroup([&] { (void)pod.cgroups->remove(cg); });
+  if (auto st = pod.cgroups->apply(cg, spec.resources); !st.ok()) return std::move(st).error().wrap(context + ": cgroup limits");
   auto procs = pod.cgroups->openProcs(cg);
   if (!procs.ok()) return std::move(procs).error().wrap(context);
   std::vector<int> procFds;
   for (const auto& fd : *procs) procFds.push_back(fd.get());
 
   // 3. Scratch dir: the child mounts a tmpfs on it in its own mount namespace.
-  auto plan = runtime::planContainer(spec, pod.runDir, procFds, isDirectory);
+  auto plan = runtime::planContainer(spec, pod.runDir, procFds, isDirectory, pod.cgroupMounts);
   if (!plan.ok()) return std::move(plan).error().wrap(context);
   c->scratchDir_ = plan->scratchDir;
   if (auto st = mkdirParents(plan->scratchDir + "/"); !st.ok()) return std::move(st).error().wrap(context);
   ScopeExit removeScratch([&] { ::rmdir(c->scratchDir_.c_str()); });
 
   // 4. Spawn; returns after exec (or with the failing step).
-  auto proc = runtime::spawnContainer(spec, *plan);
+  auto proc = runtime::spawnContainer(spec, *plan, c->security_);
   if (!proc.ok()) return std::move(proc).error();
   c->state_.pid = proc->pid;
   c->state_.running = true;
@@ -149,6 +179,9 @@ void Container::onExited(const siginfo_t& info) {
     state_.signal = info.si_status;
     state_.exitCode = 128 + info.si_status;  // what a shell (and the kubelet's view) reports
   }
+  // A process of this run killed by the kernel's OOM killer marks the run OOMKilled, whichever
+  // process it was (containerd reports it from the cgroup's oom event the same way).
+  if (auto kills = pod_.cgroups->oomKills(cgroupPath()); kills.ok() && *kills > 0) state_.oomKilled = true;
   log_.reset();
   pidfd_.reset();
   // 3. Clean up: the scratch tmpfs died with the mount namespace; its mount point and the
@@ -162,10 +195,9 @@ Status Container::signal(int sig) {
   return sys::pidfdSignal(pidfd_.get(), sig);
 }
 
-Result<runtime::ExecProcess> Container::exec(const std::vector<std::string>& command) const {
+Result<runtime::ExecProcess> Container::exec(const std::vector<std::string>& command, runtime::ExecRequest req) const {
   if (!running() || state_.pid <= 0) return Error("container \"" + state_.name + "\" is not running");
   PEAPOD_ASSIGN_OR_RETURN(std::vector<sys::UniqueFd> procs, pod_.cgroups->openProcs(cgroupPath()));
-  runtime::ExecRequest req;
   req.targetPid = state_.pid;
   for (const auto& fd : procs) req.cgroupProcsFds.push_back(fd.get());
   req.command = command;
@@ -173,6 +205,7 @@ Result<runtime::ExecProcess> Container::exec(const std::vector<std::string>& com
   req.workingDir = spec_.workingDir.empty() ? "/" : spec_.workingDir;
   req.uid = spec_.uid;
   req.gid = spec_.gid;
+  req.security = &security_;
   auto p = runtime::spawnExec(req);
   if (!p.ok()) return std::move(p).error().wrap("exec in container \"" + state_.name + "\"");
   return p;

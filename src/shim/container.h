@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "runtime/child_exec.h"
 #include "runtime/cri_log.h"
 #include "runtime/exec_spawn.h"
 #include "runtime/spec.h"
@@ -20,6 +21,9 @@ struct PodContext {
   std::string runDir;
   std::string cgroupParent;
   sys::CgroupManager* cgroups = nullptr;
+  // The cgroup filesystems a container sees at /sys/fs/cgroup (read once by the shim); null =
+  // no cgroup namespace and no cgroup mounts.
+  const std::vector<sys::CgroupHierarchy>* cgroupMounts = nullptr;
 };
 
 class Container {
@@ -41,7 +45,8 @@ class Container {
   void onExited(const siginfo_t& info);
   Status signal(int sig);
   // Starts `command` inside this running container: its cgroup, namespaces, cwd, env and user.
-  Result<runtime::ExecProcess> exec(const std::vector<std::string>& command) const;
+  // `req` may preset the stdio fields (stream mode); the rest is filled in here.
+  Result<runtime::ExecProcess> exec(const std::vector<std::string>& command, runtime::ExecRequest req = {}) const;
 
  private:
   Container(const runtime::ContainerSpec& spec, const PodContext& pod);
@@ -51,6 +56,7 @@ class Container {
 
   PodContext pod_;
   runtime::ContainerSpec spec_;  // kept for exec: env, working dir, user
+  runtime::ProcessSecurity security_;  // resolved once; exec'd processes get the same
   runtime::ContainerState state_;
   std::string scratchDir_;
   sys::UniqueFd pidfd_, out_, err_, log_;
