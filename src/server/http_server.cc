@@ -37,7 +37,10 @@ Request toRequest(const http::request<http::string_body>& req) {
   for (const auto& f : req) {
     std::string name(f.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers[name] = std::string(f.value());
+    // Repeated fields join with ", " (RFC 9110 5.3): kubectl's SPDY upgrade sends four
+    // X-Stream-Protocol-Version lines, and the last alone would hide its preferred v4.
+    auto [it, fresh] = r.headers.emplace(name, std::string(f.value()));
+    if (!fresh) it->second += ", " + std::string(f.value());
   }
   r.body = req.body();
   return r;
