@@ -2,6 +2,7 @@
 #include "image/store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -129,6 +130,94 @@ Status Store::remove(std::string_view ref) {
     return std::move(s).error().wrap("remove image " + std::string(ref));
   }
   return garbageCollect();
+}
+
+Status Store::remove(std::string_view ref, const std::set<std::string>& inUse, bool force) {
+  std::string id;
+  {
+    std::lock_guard lock(mu_);
+    PEAPOD_ASSIGN_OR_RETURN(const ImageRecord* found, findLocked(ref));
+    if (!inUse.count(found->id)) id = found->id;
+    else if (!force)
+      return Error("unable to remove image \"" + std::string(ref) + "\": image is being used by running container (" +
+                       found->id + "); use --force to untag it", EBUSY);
+    else {
+      // Forced: untag, but keep the layers its containers run on; prune removes it once unused.
+      auto old = records_;
+      auto it = records_.begin() + (found - records_.data());
+      auto parsed = parseReference(ref);
+      std::string name = parsed.ok() ? parsed->str() : std::string();
+      auto n = std::find(it->names.begin(), it->names.end(), name);
+      if (n != it->names.end()) it->names.erase(n);
+      else it->names.clear();
+      if (Status s = save(); !s.ok()) {
+        records_ = std::move(old);
+        return std::move(s).error().wrap("untag image " + std::string(ref));
+      }
+      return {};
+    }
+  }
+  return remove(ref);
+}
+
+Result<std::vector<Image>> Store::prune(const std::set<std::string>& inUse, std::optional<uint64_t> bytesToFree) {
+  std::lock_guard lock(mu_);
+  std::vector<const ImageRecord*> candidates;
+  for (const auto& r : records_)
+    if (!inUse.count(r.id)) candidates.push_back(&r);
+  auto used = [&](const ImageRecord* r) {
+    auto it = lastUsed_.find(r->id);
+    return it == lastUsed_.end() ? std::chrono::steady_clock::time_point{} : it->second;
+  };
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [&](const ImageRecord* a, const ImageRecord* b) { return used(a) < used(b); });
+  std::set<std::string> drop;
+  std::vector<Image> removed;
+  uint64_t freed = 0;
+  for (const ImageRecord* r : candidates) {
+    if (bytesToFree && freed >= *bytesToFree) break;
+    drop.insert(r->id);
+    removed.push_back(toImage(*r));
+    freed += r->size;
+  }
+  if (drop.empty()) return removed;
+  auto old = records_;
+  std::erase_if(records_, [&](const ImageRecord& r) { return drop.count(r.id) > 0; });
+  if (Status s = save(); !s.ok()) {
+    records_ = std::move(old);
+    return std::move(s).error().wrap("prune images");
+  }
+  for (const auto& id : drop) lastUsed_.erase(id);
+  PEAPOD_TRY(garbageCollect());
+  return removed;
+}
+
+void Store::markUsed(const std::string& id) {
+  std::lock_guard lock(mu_);
+  lastUsed_[id] = std::chrono::steady_clock::now();
+}
+
+fs::path Store::blobPath(std::string_view digest) const {
+  return root_ / "blobs" / "sha256" / std::string(digest.substr(std::min<size_t>(7, digest.size())));
+}
+
+bool Store::hasBlob(std::string_view digest) const {
+  struct stat st;
+  return isDigest(digest) && ::stat(blobPath(digest).c_str(), &st) == 0;
+}
+
+bool Store::hasLayer(std::string_view diffId) const {
+  struct stat st;
+  return isDigest(diffId) && ::stat((root_ / "layers" / "sha256" / std::string(diffId.substr(7))).c_str(), &st) == 0;
+}
+
+Result<fs::path> Store::makeStaging(std::string_view prefix) {
+  std::string tmpl = (root_ / "tmp" / (std::string(prefix) + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) return Error::sys("mkdtemp", tmpl);
+  fs::path dir = tmpl;
+  for (const char* sub : {"blobs", "layers"})
+    if (::mkdir((dir / sub).c_str(), 0700) != 0) return Error::sys("mkdir", (dir / sub).string());
+  return dir;
 }
 
 Status Store::garbageCollect() {

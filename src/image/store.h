@@ -1,8 +1,11 @@
 // Store: the on-disk, content-addressed image store (blobs, unpacked layers, image index).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +47,28 @@ class Store {
   // the layers and blobs no other image uses.
   Status remove(std::string_view ref);
 
+  // Like remove(), but an image whose id is in `inUse` is refused (EBUSY, "image is being used
+  // by running container"); with `force` it is only untagged and kept for its containers.
+  Status remove(std::string_view ref, const std::set<std::string>& inUse, bool force);
+
+  // Removes images not in `inUse`, least recently used first, until `bytesToFree` bytes of
+  // layers were freed (nullopt: every unused image). Returns the removed images.
+  Result<std::vector<Image>> prune(const std::set<std::string>& inUse, std::optional<uint64_t> bytesToFree);
+
+  // Records that a container is about to use image `id` (image GC removes the least recently used).
+  void markUsed(const std::string& id);
+
+  // --- for pulls (pull.cc) and exports ---
+  std::filesystem::path blobPath(std::string_view digest) const;
+  bool hasBlob(std::string_view digest) const;
+  bool hasLayer(std::string_view diffId) const;
+  // A fresh private directory under tmp/ (the store's filesystem, so commits are renames).
+  Result<std::filesystem::path> makeStaging(std::string_view prefix);
+  // Commits staged images: moves staging/blobs/<hex> and staging/layers/<diff hex> into the
+  // store (anything not staged must already be there), then names the images in the index;
+  // a name moves to its new image. Everything must have been verified already.
+  Result<std::vector<Image>> commit(const std::filesystem::path& staging, std::vector<ImageRecord> images);
+
   const std::filesystem::path& root() const { return root_; }
 
   ~Store();
@@ -59,6 +84,7 @@ class Store {
   std::filesystem::path root_;
   mutable std::mutex mu_;
   std::vector<ImageRecord> records_;  // guarded by mu_
+  std::map<std::string, std::chrono::steady_clock::time_point> lastUsed_;  // by id; guarded by mu_
 };
 
 }  // namespace peapod::image

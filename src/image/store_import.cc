@@ -149,24 +149,39 @@ Result<std::vector<Image>> Store::importArchive(const fs::path& dirOrTar, const 
     if (fd) ::syncfs(fd.get());  // layers and blobs are durable before the index names them
   }
 
-  // 4. Commit under the lock: move blobs and layers in, then name the images in the index.
+  // 4. Commit: move blobs and layers in, then name the images in the index.
+  std::vector<ImageRecord> records;
+  for (auto& [rec] : staged.images) records.push_back(std::move(rec));
+  auto out = commit(staging, std::move(records));
+  if (!out.ok()) return wrap(std::move(out).error());
+  return out;
+}
+
+Result<std::vector<Image>> Store::commit(const fs::path& staging, std::vector<ImageRecord> images) {
+  fs::path sblobs = staging / "blobs", slayers = staging / "layers";
   std::lock_guard lock(mu_);
-  for (const auto& hex : staged.blobs) {
-    fs::path dst = root_ / "blobs" / "sha256" / hex;
-    if (!pathExists(dst) && ::rename((sblobs / hex).c_str(), dst.c_str()) != 0) return Error::sys("rename", dst.string());
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(sblobs, ec)) {
+    fs::path dst = root_ / "blobs" / "sha256" / e.path().filename();
+    if (!pathExists(dst) && ::rename(e.path().c_str(), dst.c_str()) != 0) return Error::sys("rename", dst.string());
   }
-  for (const auto& hex : staged.layers) {
-    fs::path dst = root_ / "layers" / "sha256" / hex;
-    if (::rename((slayers / hex).c_str(), dst.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
+  for (const auto& e : fs::directory_iterator(slayers, ec)) {
+    fs::path dst = root_ / "layers" / "sha256" / e.path().filename();
+    if (::rename(e.path().c_str(), dst.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
       return Error::sys("rename", dst.string());  // EEXIST: a concurrent import committed it first
   }
   auto old = records_;
   std::vector<Image> out;
-  for (auto& [rec] : staged.images) {
+  for (auto& rec : images) {
     for (const auto& d : rec.diffIds)
       if (!pathExists(root_ / "layers" / "sha256" / d.substr(7))) {
         records_ = std::move(old);
-        return wrap(Error("layer " + d + " was removed during the import; retry"));
+        return Error("layer " + d + " was removed during the import; retry");
+      }
+    for (const auto& b : rec.blobs)
+      if (!pathExists(root_ / "blobs" / "sha256" / b.substr(7))) {
+        records_ = std::move(old);
+        return Error("blob " + b + " was removed during the import; retry");
       }
     // A name moves to the new image (docker load semantics); the old image keeps its others.
     for (auto& r : records_)
@@ -183,11 +198,12 @@ Result<std::vector<Image>> Store::importArchive(const fs::path& dirOrTar, const 
       for (const auto& b : rec.blobs)
         if (std::find(same->blobs.begin(), same->blobs.end(), b) == same->blobs.end()) same->blobs.push_back(b);
     }
+    lastUsed_.try_emplace(same->id, std::chrono::steady_clock::now());
     out.push_back(toImage(*same));
   }
   if (Status s = save(); !s.ok()) {
     records_ = std::move(old);
-    return wrap(std::move(s).error());
+    return std::move(s).error();
   }
   return out;
 }
