@@ -1,5 +1,6 @@
-// Network probes and hooks on the node's event loop: TCP connect, HTTP/1.1 GET, and the gRPC
-// health check over cleartext HTTP/2. Each completes exactly once, within its timeout.
+// Network probes and hooks on the node's event loop: TCP connect, HTTP/1.1 GET (plain or TLS
+// without verification, as the kubelet does), and the gRPC health check over cleartext HTTP/2.
+// Each completes exactly once, within its timeout.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,7 @@ void tcpProbe(asio::io_context& io, const std::string& ip, int port, std::chrono
               ProbeCallback done);
 
 // Sends `request` (see httpProbeRequest) and judges the status line: 200..399 succeed.
-void httpProbe(asio::io_context& io, const std::string& ip, int port, std::string request,
+void httpProbe(asio::io_context& io, const std::string& ip, int port, bool https, std::string request,
                std::chrono::milliseconds timeout, ProbeCallback done);
 
 // grpc.health.v1.Health/Check with `service`: success when the reply says SERVING.

@@ -25,12 +25,9 @@ void runExec(const HandlerContext& ctx, const api::ExecAction& a, milliseconds t
 void runHttp(const HandlerContext& ctx, const api::HTTPGetAction& a, milliseconds timeout, ProbeCallback done) {
   auto port = resolvePort(a.port, ctx.container);
   if (!port.ok()) return post(*ctx.io, std::move(done), {ProbeResult::kFailure, port.error().message()});
-  // http only: https would need TLS without verification, which the kubelet does; not yet here.
-  if (!a.scheme.empty() && a.scheme != "HTTP") {
-    return post(*ctx.io, std::move(done), {ProbeResult::kFailure, "scheme " + a.scheme + " is not supported yet"});
-  }
+  bool https = a.scheme == "HTTPS";
   std::string host = a.host.empty() ? ctx.podIP : a.host;
-  httpProbe(*ctx.io, host, *port, httpProbeRequest(a, host, *port), timeout, std::move(done));
+  httpProbe(*ctx.io, host, *port, https, httpProbeRequest(a, host, *port), timeout, std::move(done));
 }
 
 void runTcp(const HandlerContext& ctx, const api::TCPSocketAction& a, milliseconds timeout, ProbeCallback done) {
