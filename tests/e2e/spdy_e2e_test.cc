@@ -1,0 +1,232 @@
+// End to end over SPDY/3.1: kubectl 1.20 exec (stdout, stdin, exit codes) and port-forward, the
+// same port-forward with kubectl 1.35 (its WebSocket attempt falls back to SPDY) and
+// `peapod port-forward`, against a busybox httpd inside a pod. Traffic stays on loopback and in
+// the test's own pods.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "testing/fixtures.h"
+#include "testing/peapod_daemon.h"
+
+namespace peapod::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string kubectlPath(const std::string& version) {
+  std::vector<fs::path> dirs = {"/usr/local/lib/peapod-test"};
+  if (const char* d = getenv("PEAPOD_KUBECTL_DIR")) dirs.insert(dirs.begin(), d);
+  for (const auto& d : dirs) {
+    auto p = d / ("kubectl-" + version);
+    if (::access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return "";
+}
+
+// A long-running command whose stdout we read line by line (kubectl port-forward); killed and
+// reaped on destruction.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(out[1], 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    fd_ = out[0];
+  }
+  ~Background() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int st;
+      ::waitpid(pid_, &st, 0);
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Waits (bounded) until the output matches `re`; returns the first capture group.
+  std::string waitFor(const std::regex& re, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      std::smatch m;
+      if (std::regex_search(output_, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return "";
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return "";
+      output_.append(buf, static_cast<size_t>(n));
+    }
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string output_;
+};
+
+// A GET over a fresh loopback connection; the whole response (the server closes).
+std::string httpGet(int port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{15, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string resp;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return resp;
+}
+
+class SpdyE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0) return;
+    dir_ = new TempDir("peapod-spdy");
+    daemon_ = new PeapodDaemon({"--listen", "tcp://127.0.0.1:0", "--kubeconfig", (*dir_ / "kubeconfig").string(),
+                                "--restart-backoff-base", "200ms"});
+    // One pod for all: a shell to exec into and a web server with a page to fetch.
+    auto r = daemon_->apply(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: spdy\nspec:\n  terminationGracePeriodSeconds: 1\n"
+        "  containers:\n  - name: main\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+        "    command: [sh, -c, 'mkdir -p /www && echo hello-through-spdy > /www/index.html && "
+        "exec httpd -f -p 8080 -h /www']\n");
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    ready_ = daemon_->waitPod("spdy", [](const nlohmann::json& p) {
+      return p["status"].value("phase", "") == "Running";
+    }, 60s);
+    if (!ready_) {
+      why_ = new std::string(daemon_->pod("spdy").dump() + "\n" + readFile(daemon_->root() / "daemon.log"));
+    }
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    daemon_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+    delete why_;
+    why_ = nullptr;
+  }
+  void SetUp() override {
+    PEAPOD_REQUIRE_ROOT();
+    ASSERT_TRUE(ready_) << "the test pod never ran: " << (why_ ? *why_ : "");
+  }
+  CommandResult kubectl(const std::string& path, std::vector<std::string> args, const std::string& input = "") {
+    std::vector<std::string> argv = {"timeout", "60", path, "--kubeconfig", (*dir_ / "kubeconfig").string(),
+                                     "--cache-dir", (*dir_ / "cache").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(argv, input);
+  }
+  static std::string requireKubectl(const std::string& version) { return kubectlPath(version); }
+
+  // Forwards through `argv` (which prints "Forwarding from 127.0.0.1:PORT") and fetches the page.
+  void fetchThrough(const std::vector<std::string>& argv) {
+    Background pf(argv);
+    std::string port = pf.waitFor(std::regex("Forwarding from 127\\.0\\.0\\.1:(\\d+)"), 30s);
+    ASSERT_FALSE(port.empty()) << pf.output();
+    // Twice: each connection is a new stream pair on the same SPDY connection.
+    for (int i = 0; i < 2; ++i) {
+      std::string resp = httpGet(std::stoi(port), "/index.html");
+      EXPECT_NE(resp.find("200 OK"), std::string::npos) << resp << pf.output();
+      EXPECT_NE(resp.find("hello-through-spdy"), std::string::npos) << resp;
+    }
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline PeapodDaemon* daemon_ = nullptr;
+  static inline bool ready_ = false;
+  static inline std::string* why_ = nullptr;
+};
+
+TEST_F(SpdyE2E, Kubectl120ExecPrintsOutput) {
+  std::string k = requireKubectl("1.20");
+  if (k.empty()) GTEST_SKIP() << "kubectl 1.20 is not installed (scripts/install-deps)";
+  auto r = kubectl(k, {"exec", "spdy", "--", "echo", "hi"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "hi\n");
+  r = kubectl(k, {"exec", "spdy", "--", "sh", "-c", "echo out; echo err >&2"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\n");
+}
+
+TEST_F(SpdyE2E, Kubectl120ExecWithStdin) {
+  std::string k = requireKubectl("1.20");
+  if (k.empty()) GTEST_SKIP() << "kubectl 1.20 is not installed";
+  auto r = kubectl(k, {"exec", "-i", "spdy", "--", "cat"}, "data\nmore data\n");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "data\nmore data\n");
+  // Bigger than SPDY's 64 KiB window both ways.
+  std::string big;
+  for (int i = 0; i < 20000; ++i) big += "line " + std::to_string(i) + "\n";
+  r = kubectl(k, {"exec", "-i", "spdy", "--", "cat"}, big);
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.size(), big.size());
+  EXPECT_TRUE(r.out == big);
+}
+
+TEST_F(SpdyE2E, Kubectl120ExecExitCode) {
+  std::string k = requireKubectl("1.20");
+  if (k.empty()) GTEST_SKIP() << "kubectl 1.20 is not installed";
+  auto r = kubectl(k, {"exec", "spdy", "--", "sh", "-c", "exit 3"});
+  EXPECT_EQ(r.exitCode, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("command terminated with exit code 3"), std::string::npos) << r.err;
+}
+
+TEST_F(SpdyE2E, Kubectl120PortForward) {
+  std::string k = requireKubectl("1.20");
+  if (k.empty()) GTEST_SKIP() << "kubectl 1.20 is not installed";
+  fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "spdy", ":8080"});
+}
+
+TEST_F(SpdyE2E, Kubectl135PortForwardFallsBackToSpdy) {
+  std::string k = requireKubectl("1.35");
+  if (k.empty()) GTEST_SKIP() << "kubectl 1.35 is not installed";
+  fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "pod/spdy", ":8080"});
+}
+
+TEST_F(SpdyE2E, PeapodPortForward) {
+  fetchThrough({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--server", daemon_->server(),
+                "port-forward", "spdy", ":8080"});
+}
+
+TEST_F(SpdyE2E, PeapodPortForwardReportsARefusedPort) {
+  Background pf({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--server", daemon_->server(),
+                 "port-forward", "spdy", ":8081"});
+  std::string port = pf.waitFor(std::regex("Forwarding from 127\\.0\\.0\\.1:(\\d+)"), 30s);
+  ASSERT_FALSE(port.empty()) << pf.output();
+  std::string resp = httpGet(std::stoi(port), "/");
+  EXPECT_EQ(resp, "");
+  EXPECT_FALSE(pf.waitFor(std::regex("an error occurred forwarding \\d+ -> 8081"), 15s).empty()) << pf.output();
+}
+
+}  // namespace
+}  // namespace peapod::testing
