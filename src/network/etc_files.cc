@@ -150,6 +150,21 @@ ResolvConfig appendPodDNSConfig(const ResolvConfig& base, const ResolvConfig& po
   return fitLimits(std::move(out));
 }
 
+ResolvConfig podDNS(const PodDNSParams& p) {
+  ResolvConfig base;
+  const std::string& policy = p.dnsPolicy;
+  if (policy == "None") {
+    // empty base: the pod's dnsConfig is all of it
+  } else if (policy == "ClusterFirstWithHostNet" ||
+             ((policy.empty() || policy == "ClusterFirst") && !p.hostNetwork)) {
+    base = clusterFirst(p.podNamespace, p.clusterDomain, p.clusterDNS, p.host);
+  } else {
+    base = p.host;  // Default, and ClusterFirst on the host network (the kubelet falls through)
+  }
+  if (p.podDNSConfig) return appendPodDNSConfig(base, *p.podDNSConfig);
+  return fitLimits(std::move(base));
+}
+
 ResolvConfig fitLimits(ResolvConfig config) {
   if (config.nameservers.size() > kMaxDNSNameservers) config.nameservers.resize(kMaxDNSNameservers);
   auto& s = config.searches;

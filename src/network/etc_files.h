@@ -55,6 +55,21 @@ ResolvConfig clusterFirst(const std::string& podNamespace, const std::string& cl
 // unspecified). Limits applied. For dnsPolicy None pass an empty base.
 ResolvConfig appendPodDNSConfig(const ResolvConfig& base, const ResolvConfig& podDNSConfig);
 
+// What the pod's resolv.conf is made of (the kubelet's GetPodDNS inputs).
+struct PodDNSParams {
+  std::string dnsPolicy;  // ClusterFirst (also ""), ClusterFirstWithHostNet, Default, None
+  bool hostNetwork = false;
+  std::string podNamespace;
+  std::string clusterDomain;
+  std::vector<std::string> clusterDNS;
+  ResolvConfig host;  // the node's resolv.conf (hostResolvConf)
+  const ResolvConfig* podDNSConfig = nullptr;  // spec.dnsConfig, options as "name[:value]"
+};
+// The kubelet's GetPodDNS: the base by policy — None: empty; ClusterFirstWithHostNet, and
+// ClusterFirst without hostNetwork: clusterFirst(); Default, and ClusterFirst with hostNetwork:
+// the host's — then spec.dnsConfig appended (for every policy), then the limits.
+ResolvConfig podDNS(const PodDNSParams& params);
+
 // Trims to kMaxDNSNameservers nameservers and the kubelet's search limits (32 paths,
 // none over 253 chars, 2048 chars in all).
 ResolvConfig fitLimits(ResolvConfig config);

@@ -18,6 +18,8 @@ Status PodManager::start() {
   }
   PEAPOD_ASSIGN_OR_RETURN(network::Ipam ipam, network::Ipam::create(config_.bridge.cidr));
   ipam_ = std::make_unique<network::Ipam>(std::move(ipam));
+  // Addresses of sandboxes a previous daemon left running, before any pod allocates.
+  for (const auto& ip : sandboxAddresses(config_)) ipam_->reserve(ip);
   PEAPOD_TRY(network::ensureBridge(config_.bridge));
   facts_ = discoverNodeFacts(config_);
   return {};

@@ -10,6 +10,7 @@
 #include "api/types.h"
 #include "base/result.h"
 #include "image/store.h"
+#include "network/host_ports.h"
 #include "network/ipam.h"
 #include "node/asio.h"
 #include "node/config.h"
@@ -44,6 +45,7 @@ class PodManager {
   asio::io_context& io() { return io_; }
   image::Store& images() { return images_; }
   network::Ipam& ipam() { return *ipam_; }
+  network::HostPorts& hostPorts() { return hostPorts_; }
   const NodeFacts& facts() const { return facts_; }
   const Callbacks& callbacks() const { return callbacks_; }
   void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
@@ -59,6 +61,7 @@ class PodManager {
   image::Store& images_;
   Callbacks callbacks_;
   std::unique_ptr<network::Ipam> ipam_;
+  network::HostPorts hostPorts_{io_};  // before workers_: their leases go first
   NodeFacts facts_;
   std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by uid
 };

@@ -16,6 +16,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// A pod IP goes back to the IPAM, unless it is the node's own (hostNetwork).
+void releasePodIP(PodManager& manager, const api::Pod& pod, const std::string& ip) {
+  if (!pod.spec.hostNetwork) manager.ipam().release(ip);
+}
+
 std::string nowText() { return formatRfc3339(WallClock::now()); }
 
 // RFC3339Nano from the shim -> the seconds precision metav1.Time carries.
@@ -213,7 +218,8 @@ void PodWorker::retryImages() {
 }
 
 void PodWorker::createSandbox() {
-  auto ip = manager_.ipam().allocate();
+  // hostNetwork: the pod's IP is the node's, nothing to allocate.
+  auto ip = pod_.spec.hostNetwork ? Result<std::string>(manager_.facts().hostIP) : manager_.ipam().allocate();
   if (!ip.ok()) {
     log::error("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name + ": " + ip.error().message());
     setCondition(pod_.status, "PodReadyToStartContainers", false, nowText());
@@ -222,10 +228,19 @@ void PodWorker::createSandbox() {
     return;
   }
   auto sb = node::createSandbox(
-      manager_.io(), manager_.config(), pod_, *ip, [this](const runtime::ContainerState& st) { onExit(st); },
-      [this] { onShimClosed(); });
+      manager_.io(), manager_.config(), pod_, *ip, manager_.hostPorts(),
+      [this](const runtime::ContainerState& st) { onExit(st); }, [this] { onShimClosed(); });
   if (!sb.ok()) {
-    manager_.ipam().release(*ip);
+    releasePodIP(manager_, pod_, *ip);
+    if (sb.error().code() == EADDRINUSE) {
+      // The kubelet's admission (NodePorts predicate): this pod fails, the holder runs on.
+      failedReason_ = "NodePorts";
+      failedMessage_ = "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the "
+                       "requested pod ports (" + sb.error().message() + ")";
+      event("Warning", failedReason_, failedMessage_);
+      afterChange();
+      return;
+    }
     log::error("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name +
                ": create sandbox: " + sb.error().message());
     setCondition(pod_.status, "PodReadyToStartContainers", false, nowText());
@@ -269,13 +284,13 @@ void PodWorker::advance() {
 // Re-attaches to the shim of a previous daemon and learns what happened while nobody watched.
 void PodWorker::adopt() {
   auto sb = adoptSandbox(
-      manager_.io(), manager_.config(), pod_, [this](const runtime::ContainerState& st) { onExit(st); },
+      manager_.io(), manager_.config(), pod_, manager_.hostPorts(), [this](const runtime::ContainerState& st) { onExit(st); },
       [this] { onShimClosed(); });
   auto state = sb.ok() ? sb->shim->call("state") : Result<nlohmann::json>(sb.error());
   if (!state.ok()) {
     log::warn("pod " + pod_.metadata.name + ": its shim is gone (" + state.error().message() +
               "); starting a new sandbox");
-    manager_.ipam().release(pod_.status.podIP);
+    releasePodIP(manager_, pod_, pod_.status.podIP);
     pod_.status.podIP.clear();
     pod_.status.podIPs.clear();
     removePodFiles(manager_.config(), pod_, false);
@@ -445,7 +460,8 @@ void PodWorker::onShimClosed() {
     ex.finishedAt = formatRfc3339Nano(WallClock::now());
     recordExit(ex);
   }
-  manager_.ipam().release(sandbox_->ip);
+  releasePodIP(manager_, pod_, sandbox_->ip);
+  releaseSandbox(*sandbox_);
   sandbox_.reset();
   if (terminating_) {
     maybeFinishTermination();
@@ -568,7 +584,8 @@ void PodWorker::teardownSandbox() {
   if (!sandbox_) return;
   auto r = sandbox_->shim->call("shutdown");
   if (!r.ok()) log::warn("shim shutdown for pod " + pod_.metadata.name + ": " + r.error().message());
-  manager_.ipam().release(sandbox_->ip);
+  releasePodIP(manager_, pod_, sandbox_->ip);
+  releaseSandbox(*sandbox_);
   sandbox_.reset();
 }
 

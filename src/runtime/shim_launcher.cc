@@ -1,15 +1,17 @@
+// launchShim: the shim as a vfork-style clone (in a new PID namespace for shareProcessNamespace).
 #include "runtime/shim_launcher.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
 
-#include "base/scope_exit.h"
+#include "sys/process.h"
 #include "sys/unique_fd.h"
 
 extern char** environ;
@@ -50,6 +52,42 @@ Result<std::string> readReadyLine(int fd) {
   return line;
 }
 
+// What the shim's clone child needs, computed before the clone (CLONE_VM: shared memory).
+struct ShimChild {
+  const char* path;
+  char* const* argv;
+  int devNull, log, ready;
+  int execErr = 0;  // written by the child when execve fails
+};
+
+// Runs on the clone stack until execve: only async-signal-safe calls on precomputed data.
+int shimChildMain(void* arg) {
+  auto* c = static_cast<ShimChild*>(arg);
+  // dup2 clears FD_CLOEXEC on the targets (dup2(fd, fd) would not: cleared by hand); everything
+  // else is closed below or on exec.
+  auto place = [](int from, int to) {
+    if (from != to) return ::dup2(from, to);
+    return ::fcntl(to, F_SETFD, 0);
+  };
+  if (place(c->devNull, 0) < 0 || place(c->devNull, 1) < 0 || place(c->log, 2) < 0 ||
+      place(c->ready, kReadyFd) < 0) {
+    c->execErr = errno;
+    ::_exit(127);
+  }
+  // The shim outlives its launcher: it must not hold the caller's other descriptors (listening
+  // sockets, client connections, database files), whether or not they are close-on-exec.
+  ::syscall(SYS_close_range, kReadyFd + 1, ~0U, 0);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(c->path, c->argv, environ);
+  c->execErr = errno;
+  ::_exit(127);
+}
+
 }  // namespace
 
 Result<int> launchShim(const std::string& shimBinary, const SandboxSpec& spec) {
@@ -62,34 +100,30 @@ Result<int> launchShim(const std::string& shimBinary, const SandboxSpec& spec) {
     writeEnd.reset(::fcntl(writeEnd.get(), F_DUPFD_CLOEXEC, kReadyFd + 1));
   }
   std::string logPath = spec.runDir + "/shim.log";
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  ScopeExit faDone([&] { posix_spawn_file_actions_destroy(&fa); });
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
-  posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), kReadyFd);
-  // The shim outlives its launcher: it must not hold the caller's other descriptors (listening
-  // sockets, client connections, database files), whether or not they are close-on-exec.
-  posix_spawn_file_actions_addclosefrom_np(&fa, kReadyFd + 1);
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  ScopeExit attrDone([&] { posix_spawnattr_destroy(&attr); });
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+  // Opened here, not in the child: the child may only make async-signal-safe calls.
+  sys::UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devNull) return Error::sys("open", "/dev/null").wrap("launch shim");
+  sys::UniqueFd log(::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!log) return Error::sys("open", logPath).wrap("launch shim");
 
   std::string readyArg = std::to_string(kReadyFd);
   const char* argv[] = {shimBinary.c_str(), "--sandbox", sandboxPath.c_str(), "--ready-fd", readyArg.c_str(), nullptr};
-  pid_t pid;
-  int err = ::posix_spawn(&pid, shimBinary.c_str(), &fa, &attr, const_cast<char**>(argv), environ);
-  if (err != 0) return Error::sys("posix_spawn", shimBinary, err).wrap("launch shim");
+  ShimChild child{shimBinary.c_str(), const_cast<char* const*>(argv), devNull.get(), log.get(), writeEnd.get()};
+  sys::CloneStack stack;
+  if (!stack.ok()) return Error::sys("mmap", "clone stack").wrap("launch shim");
+  // Signals stay blocked across the clone: a handler of the daemon must never run on the child's
+  // stack in the shared address space. The child resets dispositions and the mask before exec.
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  // shareProcessNamespace: the shim is born as PID 1 of the pod's new PID namespace.
+  if (spec.sharePid) flags |= CLONE_NEWPID;
+  int pid = ::clone(shimChildMain, stack.top(), flags, &child);
+  int cloneErr = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) return Error::sys("clone", shimBinary, cloneErr).wrap("launch shim");
+  if (child.execErr != 0) return Error::sys("execve", shimBinary, child.execErr).wrap("launch shim");
   writeEnd.reset();  // so EOF arrives if the shim dies before reporting
 
   auto line = readReadyLine(readEnd.get());

@@ -8,7 +8,8 @@
 
 namespace peapod::runtime {
 
-// Writes <runDir>/sandbox.json, spawns `shimBinary --sandbox <runDir>/sandbox.json --ready-fd N`
+// Writes <runDir>/sandbox.json, starts `shimBinary --sandbox <runDir>/sandbox.json --ready-fd N`
+// (a vfork-style clone; with spec.sharePid into a new PID namespace, where the shim is PID 1)
 // and blocks until the shim reports "ok\n" (or "error: <msg>\n", returned as Error) on the ready
 // pipe. The shim calls setsid() and outlives the caller; the caller never needs to reap it when
 // SIGCHLD is SA_NOCLDWAIT (otherwise it must reap the returned pid itself).

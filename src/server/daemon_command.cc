@@ -60,6 +60,8 @@ void registerDaemonCommand(CLI::App& app) {
   cmd->add_option("--cgroup-parent", n.cgroupParent, "cgroup under which pod cgroups are made")->capture_default_str();
   cmd->add_option("--cluster-dns", n.clusterDNS, "nameserver for ClusterFirst pods (repeatable); none: the host's");
   cmd->add_option("--cluster-domain", n.clusterDomain, "DNS domain of the cluster")->capture_default_str();
+  cmd->add_option("--resolv-conf", n.resolvConf, "the host resolv.conf pods with dnsPolicy Default get")
+      ->capture_default_str();
   cmd->add_option("--restart-backoff-base", *base, "first crash-loop back-off (kubelet: 10s)")->capture_default_str();
   cmd->add_option("--restart-backoff-max", *max, "crash-loop back-off cap (kubelet: 300s)")->capture_default_str();
   cmd->add_option("--kubeconfig", opts->kubeconfig,

@@ -1,3 +1,4 @@
+// The shim's one-time pod setup: namespaces, hostname, /dev/shm, the listening socket.
 #include "shim/pod_setup.h"
 
 #include <sched.h>
@@ -11,14 +12,39 @@
 
 namespace peapod::shim {
 
+int podNamespaceFlags(const runtime::SandboxSpec& spec) {
+  int flags = CLONE_NEWNS;
+  // containerd keeps the host's UTS namespace exactly when the network is the host's.
+  if (!spec.hostNetwork) flags |= CLONE_NEWNET | CLONE_NEWUTS;
+  if (!spec.hostIPC) flags |= CLONE_NEWIPC;
+  return flags;
+}
+
 Status enterPodNamespaces(const runtime::SandboxSpec& spec) {
-  if (::unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) != 0) return Error::sys("unshare", "pod namespaces");
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return Error::sys("make / private");
-  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
+  int flags = podNamespaceFlags(spec);
+  if (::unshare(flags) != 0) return Error::sys("unshare", "pod namespaces");
+  // A slave, not private: host mounts under a shared mount (the pod's volume dir where the node
+  // binds subPaths, hostPath mounts with HostToContainer) keep reaching the pod; nothing made
+  // in the pod goes back to the host. Container binds are made private unless asked otherwise.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return Error::sys("make / rslave");
+  // As PID 1 of the pod's PID namespace the shim needs a /proc of that namespace: the host's
+  // would resolve the pids it gets from clone() to unrelated host processes.
+  if (spec.sharePid && ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    return Error::sys("mount proc on", "/proc");
+  }
+  if ((flags & CLONE_NEWUTS) && !spec.hostname.empty() &&
+      ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
     return Error::sys("sethostname", spec.hostname);
   }
   std::string shm = spec.runDir + "/shm";
   if (::mkdir(shm.c_str(), 0755) != 0 && errno != EEXIST) return Error::sys("mkdir", shm);
+  if (spec.hostIPC) {
+    // hostIPC shares POSIX shared memory too: the host's /dev/shm, as containerd mounts it.
+    if (::mount("/dev/shm", shm.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      return Error::sys("bind /dev/shm on", shm);
+    }
+    return {};
+  }
   std::string opts = "mode=1777,size=" + std::to_string(spec.shmSizeBytes);
   if (::mount("shm", shm.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts.c_str()) != 0) {
     return Error::sys("mount tmpfs on", shm);

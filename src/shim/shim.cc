@@ -198,6 +198,8 @@ json Shim::startContainer(const json& req) {
   if (!req.contains("spec")) return errorReply(id, "start: missing spec");
   auto spec = runtime::containerSpecFromJson(req["spec"]);
   if (!spec.ok()) return errorReply(id, spec.error().wrap("start: spec").message());
+  // hostPID and shareProcessNamespace: the container stays in the shim's PID namespace.
+  spec->newPidNamespace = !(spec_.hostPID || spec_.sharePid);
   if (auto it = containers_.find(spec->name); it != containers_.end() && it->second->running()) {
     return errorReply(id, "container \"" + spec->name + "\" is already running");
   }

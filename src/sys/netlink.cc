@@ -139,21 +139,22 @@ Result<std::vector<LinkInfo>> NetlinkSocket::listLinks() {
   msg.putStruct(ifi);
   msg.putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   std::vector<LinkInfo> out;
-  PEAPOD_TRY(transact(msg, "RTM_GETLINK dump", [&](const NetlinkReply& r) {
-    if (r.header.nlmsg_type == RTM_NEWLINK) out.push_back(toLinkInfo(r));
-  }));
+  PEAPOD_TRY(dumpEach<ifinfomsg>(msg, "RTM_GETLINK dump", RTM_NEWLINK,
+                                 [&](const NetlinkReply& r, const ifinfomsg&) { out.push_back(toLinkInfo(r)); }));
   return out;
 }
 
-Status NetlinkSocket::createBridge(std::string_view name) {
+Status NetlinkSocket::createBridge(std::string_view name) { return createLink(name, "bridge"); }
+
+Status NetlinkSocket::createLink(std::string_view name, std::string_view kind) {
   NetlinkMessage msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
   ifinfomsg ifi{};
   msg.putStruct(ifi);
   msg.putString(IFLA_IFNAME, name);
   size_t info = msg.beginNested(IFLA_LINKINFO);
-  msg.putString(IFLA_INFO_KIND, "bridge");
+  msg.putString(IFLA_INFO_KIND, kind);
   msg.endNested(info);
-  return transact(msg, "RTM_NEWLINK bridge " + std::string(name));
+  return transact(msg, "RTM_NEWLINK " + std::string(kind) + " " + std::string(name));
 }
 
 Status NetlinkSocket::createVethPeerInNetns(const VethSpec& spec) {

@@ -48,6 +48,29 @@ struct VethSpec {
   // IFF_UP in the peer info fails with ENOTCONN. Set the peer up from its own netns.
 };
 
+// A token bucket (tc-tbf): `rateBytes` per second, a bucket of `burstBytes`, at most
+// `limitBytes` queued.
+struct TbfSpec {
+  uint64_t rateBytes = 0;
+  uint32_t burstBytes = 0;
+  uint32_t limitBytes = 0;
+};
+
+struct QdiscInfo {
+  int ifindex = 0;
+  uint32_t handle = 0;  // major:minor as 0xMMMMmmmm
+  uint32_t parent = 0;  // TC_H_ROOT, TC_H_INGRESS, or a class
+  std::string kind;     // "tbf", "ingress", "noqueue", ...
+  uint64_t rateBytes = 0;  // tbf only
+  uint32_t limitBytes = 0;  // tbf only
+};
+
+struct FilterInfo {
+  int ifindex = 0;
+  uint32_t parent = 0;
+  std::string kind;  // "u32", ...
+};
+
 // An RAII rtnetlink socket bound to the network namespace it was opened in. Every
 // request carries NLM_F_ACK; kernel errors come back as Error with the errno and, when
 // the kernel gives one, its extended-ack text.
@@ -73,6 +96,7 @@ class NetlinkSocket {
   Result<int> linkByName(std::string_view name);    // ifindex; ENODEV when missing
   Result<std::vector<LinkInfo>> listLinks();
   Status createBridge(std::string_view name);       // EEXIST when it exists
+  Status createLink(std::string_view name, std::string_view kind);  // "bridge", "ifb"; EEXIST
   Status createVethPeerInNetns(const VethSpec& spec);
   Status setMaster(int ifindex, int masterIndex);
   Status setUp(int ifindex);
@@ -85,11 +109,28 @@ class NetlinkSocket {
   Status addDefaultRouteV4(std::string_view gateway);  // EEXIST if there
   Result<std::vector<RouteV4>> listRoutesV4();  // main table
 
+  // Traffic control (netlink_tc.cc), what `tc qdisc/filter add` sends.
+  Status addTbfQdisc(int ifindex, const TbfSpec& spec);  // root qdisc, handle 1:
+  Status addIngressQdisc(int ifindex);                   // handle ffff:
+  // On the ingress qdisc of `ifindex`: a match-all u32 filter whose mirred action redirects
+  // every packet to the egress of `targetIfindex` (the CNI bandwidth plugin's ifb hook).
+  Status addRedirectFilter(int ifindex, int targetIfindex);
+  Result<std::vector<QdiscInfo>> listQdiscs();
+  Result<std::vector<FilterInfo>> listFilters(int ifindex, uint32_t parent);
+
   int fd() const { return fd_.get(); }
 
  private:
   explicit NetlinkSocket(UniqueFd fd) : fd_(std::move(fd)) {}
   Status linkFlags(int ifindex, unsigned flags, unsigned change, std::string_view what);
+  // A dump: `onEntry(reply, fixed)` for each reply of `replyType` whose family struct parses.
+  template <class Fixed, class F>
+  Status dumpEach(NetlinkMessage& msg, std::string_view what, uint16_t replyType, F&& onEntry) {
+    return transact(msg, what, [&](const NetlinkReply& r) {
+      Fixed fixed{};
+      if (r.header.nlmsg_type == replyType && r.fixed(&fixed)) onEntry(r, fixed);
+    });
+  }
 
   UniqueFd fd_;
   uint32_t seq_ = 0;

@@ -50,9 +50,8 @@ Result<std::vector<AddressV4>> NetlinkSocket::listAddressesV4() {
   ifa.ifa_family = AF_INET;
   msg.putStruct(ifa);
   std::vector<AddressV4> out;
-  PEAPOD_TRY(transact(msg, "RTM_GETADDR dump", [&](const NetlinkReply& r) {
-    ifaddrmsg m{};
-    if (r.header.nlmsg_type != RTM_NEWADDR || !r.fixed(&m) || m.ifa_family != AF_INET) return;
+  PEAPOD_TRY(dumpEach<ifaddrmsg>(msg, "RTM_GETADDR dump", RTM_NEWADDR, [&](const NetlinkReply& r, const ifaddrmsg& m) {
+    if (m.ifa_family != AF_INET) return;
     AddressV4 a;
     a.ifindex = static_cast<int>(m.ifa_index);
     a.prefixLength = m.ifa_prefixlen;
@@ -87,9 +86,8 @@ Result<std::vector<RouteV4>> NetlinkSocket::listRoutesV4() {
   rt.rtm_family = AF_INET;
   msg.putStruct(rt);
   std::vector<RouteV4> out;
-  PEAPOD_TRY(transact(msg, "RTM_GETROUTE dump", [&](const NetlinkReply& r) {
-    rtmsg m{};
-    if (r.header.nlmsg_type != RTM_NEWROUTE || !r.fixed(&m) || m.rtm_family != AF_INET) return;
+  PEAPOD_TRY(dumpEach<rtmsg>(msg, "RTM_GETROUTE dump", RTM_NEWROUTE, [&](const NetlinkReply& r, const rtmsg& m) {
+    if (m.rtm_family != AF_INET) return;
     uint32_t table = m.rtm_table;
     RouteV4 route;
     route.destination = "0.0.0.0";
