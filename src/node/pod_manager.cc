@@ -45,6 +45,12 @@ void PodManager::imagesChanged() {
   for (auto& [uid, w] : workers_) w->retryImages();
 }
 
+void PodManager::objectsChanged(const std::string& ns) {
+  for (auto& [uid, w] : workers_) {
+    if (w->pod().metadata.namespace_ == ns) w->objectsChanged();
+  }
+}
+
 void PodManager::release(const std::string& uid) {
   asio::post(io_, [this, uid] { workers_.erase(uid); });
 }

@@ -40,6 +40,11 @@ class PodManager {
   void forgetPod(const std::string& uid);
   // New images are in the store: pods waiting for an image try again.
   void imagesChanged();
+  // Where ConfigMaps and Secrets are read (envFrom, keyRefs, volumes); call after start().
+  void setObjectSource(const ObjectSource* objects) { facts_.objects = objects; }
+  // A ConfigMap or Secret of namespace `ns` changed or appeared: the pods there refresh their
+  // volumes and retry what waited for it.
+  void objectsChanged(const std::string& ns);
 
   const NodeConfig& config() const { return config_; }
   asio::io_context& io() { return io_; }

@@ -10,6 +10,7 @@
 #include "node/log_paths.h"
 #include "node/pod_manager.h"
 #include "node/pod_status.h"
+#include "node/subpath.h"
 
 namespace peapod::node {
 namespace {
@@ -218,6 +219,7 @@ void PodWorker::retryImages() {
 }
 
 void PodWorker::createSandbox() {
+  if (sandbox_ || terminating_ || !setUpPodVolumes()) return;  // FailedMount is retried (pod_worker_volumes.cc)
   // hostNetwork: the pod's IP is the node's, nothing to allocate.
   auto ip = pod_.spec.hostNetwork ? Result<std::string>(manager_.facts().hostIP) : manager_.ipam().allocate();
   if (!ip.ok()) {
@@ -298,6 +300,8 @@ void PodWorker::adopt() {
     return;
   }
   sandbox_ = std::move(*sb);
+  refreshVolumes(false);  // ConfigMaps may have changed while no daemon watched
+  watchVolumeUsage();
   resolveImages();
   for (const auto& j : (*state)["containers"]) {
     auto st = runtime::containerStateFromJson(j);
@@ -330,9 +334,11 @@ void PodWorker::startContainer(const std::string& name) {
   auto logDir = podLogDir(manager_.config().logDir, pod_.metadata.namespace_, pod_.metadata.name, uid());
   auto spec = makeContainerSpec(pod_, *c, run.image, sandbox_->paths, manager_.facts(),
                                 containerLogFile(logDir, name, st.restartCount).string());
+  if (spec.ok()) spec = finishVolumeMounts(manager_.config(), pod_, *c, sandbox_->paths, std::move(*spec));
   if (!spec.ok()) {
     st.state = {};
     st.state.waiting = api::ContainerStateWaiting{"CreateContainerConfigError", spec.error().message()};
+    event("Warning", "Failed", "Error: " + spec.error().message());
     return;
   }
   std::string containerId = newContainerId();
@@ -493,8 +499,11 @@ void PodWorker::onShimClosed() {
 
 void PodWorker::update(const api::Pod& pod) {
   bool deletionRequested = pod.metadata.deletionTimestamp && !pod_.metadata.deletionTimestamp;
+  bool metadataChanged =
+      pod.metadata.labels != pod_.metadata.labels || pod.metadata.annotations != pod_.metadata.annotations;
   pod_.metadata = pod.metadata;
   pod_.spec = pod.spec;
+  if (metadataChanged && sandbox_) refreshVolumes(/*metadataOnly=*/true);  // downwardAPI files
   if (deletionRequested && !terminating_) {
     int64_t grace = pod.metadata.deletionGracePeriodSeconds.value_or(pod.spec.terminationGracePeriodSeconds.value_or(30));
     beginTermination(std::chrono::seconds(grace));

@@ -31,6 +31,9 @@ class PodWorker {
   void retryImages();
   // The object is gone (forced deletion): stop everything now, publish nothing more.
   void kill();
+  // A ConfigMap or Secret in the pod's namespace changed: content volumes are rewritten and what
+  // waited for one (CreateContainerConfigError, FailedMount) tries again (pod_worker_volumes.cc).
+  void objectsChanged();
 
   const api::Pod& pod() const { return pod_; }
   const std::string& uid() const { return pod_.metadata.uid; }
@@ -108,6 +111,14 @@ class PodWorker {
   asio::steady_timer retryTimer_;  // sandbox creation retries
   asio::steady_timer deadlineTimer_;  // activeDeadlineSeconds
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // pod_worker_volumes.cc: volumes are set up before the sandbox, refreshed on changes, and
+  // emptyDir usage is checked against sizeLimit (the kubelet's eviction).
+  bool setUpPodVolumes();  // false: FailedMount recorded, retried later
+  void refreshVolumes(bool metadataOnly);
+  void watchVolumeUsage();
+  void evict(const std::string& message);
+  std::unique_ptr<asio::steady_timer> usageTimer_;
+  std::string mountError_;  // the last FailedMount message; "" once volumes are set up
 };
 
 }  // namespace peapod::node
