@@ -35,6 +35,31 @@ std::string joinIPs(const std::vector<api::PodIP>& ips, const std::string& fallb
   return out;
 }
 
+// The object behind an env source; nullopt when it is missing and optional (the variable is
+// then left out, as the kubelet does).
+Result<std::optional<ObjectData>> lookupObject(const NodeFacts& node, bool secret, const std::string& ns,
+                                               const std::string& name, bool optional) {
+  Result<ObjectData> r = Error(std::string(secret ? "secret" : "configmap") + " \"" + name + "\" not found",
+                               kObjectNotFound);
+  if (node.objects) r = secret ? node.objects->secret(ns, name) : node.objects->configMap(ns, name);
+  if (r.ok()) return std::optional<ObjectData>(std::move(*r));
+  if (r.error().code() == kObjectNotFound && optional) return std::optional<ObjectData>();
+  return std::move(r).error();
+}
+
+// configMapKeyRef / secretKeyRef: the value, nullopt when optional and missing.
+Result<std::optional<std::string>> keyRefValue(const api::Pod& pod, const NodeFacts& node, bool secret,
+                                               const api::ConfigMapKeySelector& sel) {
+  bool optional = sel.optional.value_or(false);
+  PEAPOD_ASSIGN_OR_RETURN(auto obj, lookupObject(node, secret, pod.metadata.namespace_, sel.name, optional));
+  if (!obj) return std::optional<std::string>();
+  auto it = obj->find(sel.key);
+  if (it != obj->end()) return std::optional<std::string>(it->second);
+  if (optional) return std::optional<std::string>();
+  return Error("couldn't find key " + sel.key + " in " + (secret ? "Secret " : "ConfigMap ") +
+               pod.metadata.namespace_ + "/" + sel.name);
+}
+
 }  // namespace
 
 std::string expandVars(const std::string& in,
@@ -134,9 +159,29 @@ std::vector<std::string> serviceEnv(const NodeFacts& n) {
 
 Result<std::vector<std::string>> kubeletEnv(const api::Pod& pod, const api::Container& c, const NodeFacts& node) {
   std::vector<std::string> env = serviceEnv(node);
+  for (const auto& from : c.envFrom) {
+    if (!from.configMapRef && !from.secretRef) continue;  // refused by validation
+    bool secret = !from.configMapRef && from.secretRef;
+    const auto& ref = secret ? *from.secretRef : *from.configMapRef;
+    PEAPOD_ASSIGN_OR_RETURN(auto obj, lookupObject(node, secret, pod.metadata.namespace_, ref.name,
+                                                   ref.optional.value_or(false)));
+    if (!obj) continue;
+    for (const auto& [key, value] : *obj) {
+      std::string name = from.prefix + key;
+      // Keys that cannot be variable names are skipped (the kubelet also records an event).
+      if (name.empty() || name.find('=') != std::string::npos) continue;
+      env.push_back(name + "=" + value);
+    }
+  }
   for (const auto& e : c.env) {
     std::string value;
-    if (e.valueFrom && e.valueFrom->fieldRef) {
+    if (e.valueFrom && (e.valueFrom->configMapKeyRef || e.valueFrom->secretKeyRef)) {
+      bool secret = !e.valueFrom->configMapKeyRef;
+      PEAPOD_ASSIGN_OR_RETURN(auto v, keyRefValue(pod, node, secret,
+                                                  secret ? *e.valueFrom->secretKeyRef : *e.valueFrom->configMapKeyRef));
+      if (!v) continue;  // optional and missing: not set at all
+      value = std::move(*v);
+    } else if (e.valueFrom && e.valueFrom->fieldRef) {
       PEAPOD_ASSIGN_OR_RETURN(value, podFieldValue(pod, e.valueFrom->fieldRef->fieldPath));
     } else if (e.valueFrom && e.valueFrom->resourceFieldRef) {
       const api::Container* target = &c;

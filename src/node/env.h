@@ -9,6 +9,7 @@
 
 #include "api/types.h"
 #include "base/result.h"
+#include "node/object_source.h"
 
 namespace peapod::node {
 
@@ -20,6 +21,8 @@ struct NodeFacts {
   int64_t cpuMillis = 0;     // allocatable, the value of limits.* a container does not set
   int64_t memoryBytes = 0;
   int64_t ephemeralBytes = 0;
+  // ConfigMaps and Secrets for envFrom, configMapKeyRef and secretKeyRef; null: none exist.
+  const ObjectSource* objects = nullptr;
 };
 
 // Kubernetes' $(VAR) expansion (third_party/forked/golang/expansion): "$$" is a literal "$",
@@ -38,7 +41,10 @@ Result<std::string> resourceFieldValue(const api::Container& c, const api::Resou
 std::vector<std::string> serviceEnv(const NodeFacts& node);
 
 // The kubelet's list for one container ("K=V", duplicates resolved later by the caller):
-// service variables, then each env entry (literal values expanded against everything before it).
+// service variables, then envFrom (prefixed keys of ConfigMaps/Secrets), then each env entry
+// (literal values expanded against everything before it). A missing ConfigMap, Secret or key
+// that is not optional fails with the kubelet's message (`configmap "x" not found`,
+// `couldn't find key k in ConfigMap ns/x`): the container's CreateContainerConfigError.
 Result<std::vector<std::string>> kubeletEnv(const api::Pod& pod, const api::Container& c, const NodeFacts& node);
 
 // command and args with $(VAR) expanded against the final environment.

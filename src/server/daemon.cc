@@ -19,6 +19,9 @@
 #include "server/pki.h"
 #include "server/pod_api.h"
 #include "server/router.h"
+#include "server/store_object_source.h"
+#include "server/streaming/pod_streams.h"
+#include "server/streaming/streaming_api.h"
 #include "server/watch.h"
 #include "store/object_store.h"
 
@@ -62,6 +65,7 @@ int runDaemon(DaemonOptions options) {
     return 1;
   }
   store::ObjectStore& store = **objects;
+  StoreObjectSource objectSource(store);  // ConfigMaps and Secrets for pod volumes and env
 
   asio::io_context io;
   asio::thread_pool workers(1);
@@ -71,6 +75,7 @@ int runDaemon(DaemonOptions options) {
     std::cerr << "peapod daemon: " << s.error().message() << "\n";
     return 1;
   }
+  node.setObjectSource(&objectSource);
   // Static pods run whether or not anyone ever talks to the API.
   node::StaticPodSource staticPods(io, options.manifestDir, cfg.nodeName, link.staticCallbacks());
   link.setStaticSource(&staticPods);
@@ -81,14 +86,17 @@ int runDaemon(DaemonOptions options) {
   }
 
   PodApi podApi(store, cfg.nodeName, cfg.logDir);
-  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); });
+  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); }, &node.imagePuller().puller(),
+                    [&node] { return node.imagePuller().inUse(); });
   WatchHub watches(io, store);
   ObjectApi objectApi(io, store, [&podApi](const std::string& ns, const std::string& name) {
     (void)podApi.remove(Request{}, ns, name);
   });
   objectApi.ensureSystemNamespaces();
   registerNode(store, cfg.nodeName, cfg.dataDir);
-  Router router(podApi, imageApi, &objectApi, &watches);
+  auto podStreams = streaming::makeNodePodStreams(io, store, node);
+  streaming::StreamingApi streamingApi(*podStreams);
+  Router router(podApi, imageApi, &objectApi, &watches, &streamingApi);
   HttpServer http(io, [&router](Request req) { return router.handle(std::move(req)); });
 
   ListenerSecurity tcpSecurity;

@@ -71,6 +71,12 @@ void NodeLink::recreateMirror(const std::string& uid, const nlohmann::json& last
 
 void NodeLink::attach(node::PodManager& node) {
   store_.subscribe([this, &node](const store::Event& e) {
+    if (e.resource == "configmaps" || e.resource == "secrets") {
+      // Mounted copies follow the object (the kubelet's configmap/secret managers, event-driven).
+      std::string ns = e.object["metadata"].value("namespace", "");
+      asio::post(io_, [&node, ns] { node.objectsChanged(ns); });
+      return;
+    }
     if (e.resource != "pods") return;
     std::string uid = e.object["metadata"].value("uid", "");
     nlohmann::json status = e.object.value("status", nlohmann::json::object());
