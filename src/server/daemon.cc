@@ -20,8 +20,6 @@
 #include "server/pod_api.h"
 #include "server/router.h"
 #include "server/store_object_source.h"
-#include "server/streaming/pod_streams.h"
-#include "server/streaming/streaming_api.h"
 #include "server/watch.h"
 #include "store/object_store.h"
 
@@ -86,17 +84,14 @@ int runDaemon(DaemonOptions options) {
   }
 
   PodApi podApi(store, cfg.nodeName, cfg.logDir);
-  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); }, &node.imagePuller().puller(),
-                    [&node] { return node.imagePuller().inUse(); });
+  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); });
   WatchHub watches(io, store);
   ObjectApi objectApi(io, store, [&podApi](const std::string& ns, const std::string& name) {
     (void)podApi.remove(Request{}, ns, name);
   });
   objectApi.ensureSystemNamespaces();
   registerNode(store, cfg.nodeName, cfg.dataDir);
-  auto podStreams = streaming::makeNodePodStreams(io, store, node);
-  streaming::StreamingApi streamingApi(*podStreams);
-  Router router(podApi, imageApi, &objectApi, &watches, &streamingApi);
+  Router router(podApi, imageApi, &objectApi, &watches);
   HttpServer http(io, [&router](Request req) { return router.handle(std::move(req)); });
 
   ListenerSecurity tcpSecurity;
