@@ -137,7 +137,11 @@ Status Store::remove(std::string_view ref, const std::set<std::string>& inUse, b
   {
     std::lock_guard lock(mu_);
     PEAPOD_ASSIGN_OR_RETURN(const ImageRecord* found, findLocked(ref));
-    if (!inUse.count(found->id)) id = found->id;
+    // Untagging one of several names leaves the image in place: allowed even while in use.
+    auto parsedRef = parseReference(ref);
+    bool untagOnly = parsedRef.ok() && found->names.size() > 1 &&
+                     std::find(found->names.begin(), found->names.end(), parsedRef->str()) != found->names.end();
+    if (!inUse.count(found->id) || untagOnly) id = found->id;
     else if (!force)
       return Error("unable to remove image \"" + std::string(ref) + "\": image is being used by running container (" +
                        found->id + "); use --force to untag it", EBUSY);

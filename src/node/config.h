@@ -22,7 +22,11 @@ struct NodeConfig {
   std::vector<std::string> clusterDNS;  // empty: pods use the host's resolv.conf
   std::string resolvConf = "/etc/resolv.conf";  // the host's, for dnsPolicy Default (kubelet --resolv-conf)
   std::chrono::milliseconds restartBackoffBase{10'000};  // kubelet: 10 s doubling ...
-  std::chrono::milliseconds restartBackoffMax{300'000};  // ... up to 5 min
+  std::chrono::milliseconds restartBackoffMax{300'000};  // ... up to 5 min (also ImagePullBackOff)
+  std::filesystem::path registryConfig;         // Docker config.json "auths" (empty: image::defaultAuthFile())
+  std::vector<std::string> insecureRegistries;  // plain HTTP (loopback registries always are)
+  int imageGcHighThreshold = 85;                // percent of the image filesystem: GC starts ...
+  int imageGcLowThreshold = 80;                 // ... and frees down to this
 
   std::filesystem::path podRunDir(const std::string& uid) const { return runDir / "pods" / uid; }
   std::filesystem::path podDataDir(const std::string& uid) const { return dataDir / "pods" / uid; }

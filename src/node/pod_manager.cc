@@ -6,7 +6,11 @@
 namespace peapod::node {
 
 PodManager::PodManager(asio::io_context& io, NodeConfig config, image::Store& images, Callbacks callbacks)
-    : io_(io), config_(std::move(config)), images_(images), callbacks_(std::move(callbacks)) {}
+    : io_(io),
+      config_(std::move(config)),
+      images_(images),
+      callbacks_(std::move(callbacks)),
+      imagePuller_(std::make_unique<ImagePuller>(io_, images_, config_)) {}
 
 PodManager::~PodManager() = default;
 

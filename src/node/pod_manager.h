@@ -15,6 +15,7 @@
 #include "node/asio.h"
 #include "node/config.h"
 #include "node/env.h"
+#include "node/image_puller.h"
 #include "node/pod_worker.h"
 
 namespace peapod::node {
@@ -49,6 +50,8 @@ class PodManager {
   const NodeConfig& config() const { return config_; }
   asio::io_context& io() { return io_; }
   image::Store& images() { return images_; }
+  // Pull policies, shared pulls, back-off, in-use tracking and image GC (image_puller.h).
+  ImagePuller& imagePuller() { return *imagePuller_; }
   network::Ipam& ipam() { return *ipam_; }
   network::HostPorts& hostPorts() { return hostPorts_; }
   const NodeFacts& facts() const { return facts_; }
@@ -71,4 +74,5 @@ class PodManager {
   std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by uid
 };
 
+  std::unique_ptr<ImagePuller> imagePuller_;  // before workers_: outlives them
 }  // namespace peapod::node

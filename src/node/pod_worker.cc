@@ -82,7 +82,10 @@ PodWorker::PodWorker(PodManager& manager, api::Pod pod)
   post([this] { start(); });
 }
 
-PodWorker::~PodWorker() { *alive_ = false; }
+PodWorker::~PodWorker() {
+  *alive_ = false;
+  manager_.imagePuller().forget(uid());
+}
 
 template <class F>
 void PodWorker::forEachContainer(F f) const {
@@ -177,43 +180,32 @@ void PodWorker::start() {
 bool PodWorker::resolveImages() {
   bool all = true;
   std::vector<const api::Container*> containers;
+// Images by pull policy (node/image_puller.h): ready ones are recorded; otherwise the container
+// waits (pulling, ErrImagePull, ImagePullBackOff, ErrImageNeverPull) and the puller wakes this
+// worker when a pull or a back-off ends. An adopted sandbox only looks in the store.
   forEachContainer([&](const api::Container& c, bool) { containers.push_back(&c); });
   for (const auto* cp : containers) {
     const auto& c = *cp;
-    auto img = manager_.images().find(c.image);
+    auto r = manager_.imagePuller().resolve(uid(), c, !sandbox_, [this] { post([this] { retryImages(); }); });
+    for (const auto& e : r.events) event(e.type, e.reason, e.message);
     auto& st = statusOf(c.name);
-    if (!img.ok()) {
+    if (!r.image) {
       all = false;
-      std::string reason = c.imagePullPolicy == "Never" ? "ErrImageNeverPull" : "ErrImagePull";
-      std::string msg = c.imagePullPolicy == "Never"
-                            ? "Container image \"" + c.image + "\" is not present with pull policy of Never"
-                            : "image \"" + c.image + "\" is not in the local image store (pulling from a "
-                              "registry is not supported yet): import it with `peapod image import`";
+      if (sandbox_) continue;
+      if (r.reason == "ContainerCreating" && (isInit(c.name) || !pod_.spec.initContainers.empty()))
+        r.reason = "PodInitializing";
       st.state = {};
-      st.state.waiting = api::ContainerStateWaiting{reason, msg};
-      event("Warning", c.imagePullPolicy == "Never" ? "ErrImageNeverPull" : "Failed", msg);
+      st.state.waiting = api::ContainerStateWaiting{r.reason, r.message};
       continue;
     }
-    runs_[c.name].image = *img;
-    st.imageID = img->names.empty() ? img->id : img->names[0].substr(0, img->names[0].rfind(':')) + "@" + img->digest;
+    runs_[c.name].image = *r.image;
+    st.imageID = imageIdFor(c.image, *r.image);
   }
   return all;
 }
 
 void PodWorker::retryImages() {
-  if (sandbox_ || done_ || terminating_) return;
-  bool waitingForImage = false;
-  forEachContainer([&](const api::Container& c, bool) {
-    const auto& w = statusOf(c.name).state.waiting;
-    waitingForImage = waitingForImage || (w && (w->reason == "ErrImagePull" || w->reason == "ErrImageNeverPull"));
-  });
-  if (!waitingForImage) return;
-  forEachContainer([&](const api::Container& c, bool) {
-    auto& w = statusOf(c.name).state.waiting;
-    if (w && (w->reason == "ErrImagePull" || w->reason == "ErrImageNeverPull")) {
-      w = api::ContainerStateWaiting{pod_.spec.initContainers.empty() ? "ContainerCreating" : "PodInitializing", ""};
-    }
-  });
+  if (sandbox_ || done_ || terminating_ || !manager_.imagePuller().waiting(uid())) return;
   if (resolveImages()) createSandbox();
   afterChange();
 }

@@ -84,7 +84,8 @@ int runDaemon(DaemonOptions options) {
   }
 
   PodApi podApi(store, cfg.nodeName, cfg.logDir);
-  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); });
+  ImageApi imageApi(**images, workers, [&node] { node.imagesChanged(); }, &node.imagePuller().puller(),
+                    [&node] { return node.imagePuller().inUse(); });
   WatchHub watches(io, store);
   ObjectApi objectApi(io, store, [&podApi](const std::string& ns, const std::string& name) {
     (void)podApi.remove(Request{}, ns, name);

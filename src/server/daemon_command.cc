@@ -64,6 +64,18 @@ void registerDaemonCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--restart-backoff-base", *base, "first crash-loop back-off (kubelet: 10s)")->capture_default_str();
   cmd->add_option("--restart-backoff-max", *max, "crash-loop back-off cap (kubelet: 300s)")->capture_default_str();
+  cmd->add_option("--registry-config", n.registryConfig,
+                  "registry credentials: a Docker config.json with \"auths\" "
+                  "(default /etc/peapod/auth.json, else $HOME/.docker/config.json)");
+  cmd->add_option("--insecure-registry", n.insecureRegistries,
+                  "registry (host[:port]) spoken to over plain HTTP, repeatable; loopback ones always are");
+  cmd->add_option("--image-gc-high-threshold", n.imageGcHighThreshold,
+                  "disk usage percent of the image filesystem that starts image GC (100: never)")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  cmd->add_option("--image-gc-low-threshold", n.imageGcLowThreshold, "disk usage percent image GC frees down to")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   cmd->add_option("--kubeconfig", opts->kubeconfig,
                   "where to write the kubeconfig (mode 0600) for kubectl: the TCP address, CA and token")
       ->capture_default_str();
@@ -79,6 +91,9 @@ void registerDaemonCommand(CLI::App& app) {
     if (opts->listen.empty()) {
       opts->listen = {"unix://" + (opts->node.runDir / "peapod.sock").string(), "tcp://127.0.0.1:6443"};
     }
+    if (opts->node.imageGcLowThreshold > opts->node.imageGcHighThreshold)
+      throw CLI::ValidationError("--image-gc-low-threshold", "must not exceed --image-gc-high-threshold");
+    if (!opts->node.registryConfig.empty()) opts->node.registryConfig = std::filesystem::absolute(opts->node.registryConfig);
     for (auto* dir : {&opts->node.dataDir, &opts->node.runDir, &opts->node.logDir, &opts->kubeconfig, &opts->manifestDir}) {
       *dir = std::filesystem::absolute(*dir);
     }

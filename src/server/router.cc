@@ -42,8 +42,7 @@ ResourcePath parseResourcePath(const std::string& path) {
 }
 
 asio::awaitable<Response> Router::handle(Request req) {
-  if (req.path == "/peapod/v1/images" && req.method == "GET") co_return images_.list();
-  if (req.path == "/peapod/v1/images/import" && req.method == "POST") co_return co_await images_.import(req);
+  if (req.path.starts_with("/peapod/v1/images")) co_return co_await images_.handle(req);
   if (auto d = discovery(req.path); d) co_return *d;
   // JSON and YAML bodies; protobuf only for the simple kinds kubectl 1.35's typed clients send.
   if (std::string ct = req.header("content-type"); !req.body.empty() && isProtobufContentType(ct)) {
