@@ -180,6 +180,7 @@ void validateContainer(Errors& errs, const Container& c, const std::string& path
   }
   oneOf(errs, path + ".imagePullPolicy", c.imagePullPolicy, {"Always", "IfNotPresent", "Never"});
   validateResources(errs, c.resources, path + ".resources");
+  if (c.securityContext) validateSecurityContext(errs, *c.securityContext, path + ".securityContext");
   validateContainerExtras(errs, c, path, init, grace);
 }
 
@@ -231,6 +232,7 @@ void validateHostAliases(Errors& errs, const std::vector<HostAlias>& aliases) {
 
 void validateSpec(Errors& errs, const PodSpec& s) {
   std::set<std::string> volumes = validateVolumes(errs, s.volumes);
+  if (s.securityContext) validatePodSecurityContext(errs, *s.securityContext, "spec.securityContext");
   std::set<std::string> names;
   if (s.containers.empty()) required(errs, "spec.containers");
   for (size_t i = 0; i < s.containers.size(); ++i)

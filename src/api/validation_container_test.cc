@@ -282,3 +282,56 @@ TEST(ValidateResources, Rules) {
 
 }  // namespace
 }  // namespace peapod::api
+
+namespace peapod::api {
+namespace {
+
+TEST(SecurityContextValidation, KubernetesRules) {
+  auto pod = [] {
+    Pod p;
+    p.metadata.name = "p";
+    p.metadata.namespace_ = "default";
+    Container c;
+    c.name = "c";
+    c.image = "busybox";
+    p.spec.containers.push_back(c);
+    return p;
+  };
+  auto errors = [](Pod p) {
+    setPodDefaults(p);
+    std::string all;
+    for (const auto& e : validatePod(p)) all += e.toString() + "\n";
+    return all;
+  };
+  Pod ok = pod();
+  auto& sc = ok.spec.containers[0].securityContext.emplace();
+  sc.runAsUser = 1000;
+  sc.seccompProfile = SeccompProfile{"RuntimeDefault", std::nullopt};
+  sc.allowPrivilegeEscalation = false;
+  auto& psc = ok.spec.securityContext.emplace();
+  psc.fsGroup = 2000;
+  psc.sysctls = {{"kernel.shm_rmid_forced", "1"}, {"net.ipv4.ip_local_port_range", "1024 65535"}};
+  EXPECT_EQ(errors(ok), "");
+
+  Pod bad = pod();
+  auto& bsc = bad.spec.containers[0].securityContext.emplace();
+  bsc.runAsUser = -1;
+  bsc.privileged = true;
+  bsc.allowPrivilegeEscalation = false;
+  bsc.seccompProfile = SeccompProfile{"Localhost", std::nullopt};
+  bsc.procMount = "Weird";
+  auto& bpsc = bad.spec.securityContext.emplace();
+  bpsc.sysctls = {{"Bad Name", "1"}, {"kernel.sem", "1"}, {"kernel.sem", "2"}};
+  std::string e = errors(bad);
+  EXPECT_NE(e.find("spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and "
+                   "2147483647, inclusive"), std::string::npos) << e;
+  EXPECT_NE(e.find("cannot set `allowPrivilegeEscalation` to false and `privileged` to true"), std::string::npos) << e;
+  EXPECT_NE(e.find("spec.containers[0].securityContext.seccompProfile.localhostProfile: Required value"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("spec.containers[0].securityContext.procMount: Unsupported value: \"Weird\""), std::string::npos) << e;
+  EXPECT_NE(e.find("spec.securityContext.sysctls[0].name: Invalid value: \"Bad Name\""), std::string::npos) << e;
+  EXPECT_NE(e.find("spec.securityContext.sysctls[2].name: Duplicate value: \"kernel.sem\""), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace peapod::api

@@ -45,6 +45,10 @@ void validateContainerExtras(Errors& errs, const Container& c, const std::string
                              std::optional<int64_t> gracePeriod);
 // Resource names, non-negative quantities, requests <= limits.
 void validateResources(Errors& errs, const ResourceRequirements& r, const std::string& path);
+// validation_security.cc: user/group ids, seccomp profiles, procMount, sysctl names, and
+// allowPrivilegeEscalation=false against privileged / CAP_SYS_ADMIN.
+void validateSecurityContext(Errors& errs, const SecurityContext& sc, const std::string& path);
+void validatePodSecurityContext(Errors& errs, const PodSecurityContext& sc, const std::string& path);
 // validation_volumes.cc: volume sources beyond hostPath/emptyDir (returns the running count of
 // sources, reporting a second one as Forbidden), mount extras, ConfigMap/Secret env sources.
 int validateContentVolumeSources(Errors& errs, const Volume& v, const std::string& path, int sources);
