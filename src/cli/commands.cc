@@ -11,6 +11,8 @@ void registerCommands(CLI::App& app) {
   registerGet(app, ctx);
   registerDescribe(app, ctx);
   registerLogs(app, ctx);
+  registerPortForward(app, ctx);
+  registerExec(app, ctx);
   registerDelete(app, ctx);
   registerWait(app, ctx);
   registerImage(app, ctx);

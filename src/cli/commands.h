@@ -19,6 +19,8 @@ void registerApply(CLI::App& app, std::shared_ptr<Context> ctx);   // apply, cre
 void registerGet(CLI::App& app, std::shared_ptr<Context> ctx);     // get
 void registerDescribe(CLI::App& app, std::shared_ptr<Context> ctx);  // describe
 void registerLogs(CLI::App& app, std::shared_ptr<Context> ctx);    // logs
+void registerPortForward(CLI::App& app, std::shared_ptr<Context> ctx);  // port-forward
+void registerExec(CLI::App& app, std::shared_ptr<Context> ctx);    // exec, attach
 void registerDelete(CLI::App& app, std::shared_ptr<Context> ctx);  // delete
 void registerWait(CLI::App& app, std::shared_ptr<Context> ctx);    // wait
 void registerImage(CLI::App& app, std::shared_ptr<Context> ctx);   // image import, images

@@ -60,6 +60,12 @@ class PodManager {
                    const std::string& message) {
     if (callbacks_.event) callbacks_.event(pod, type, reason, message);
   }
+  // The shim connection of a pod's sandbox (exec, attach, port-forward); null when the pod has
+  // none here (not started yet, finished, or unknown).
+  ShimConnection* shimFor(const std::string& uid) const {
+    auto it = workers_.find(uid);
+    return it == workers_.end() ? nullptr : it->second->shim();
+  }
   // A worker that has finished for good asks to be dropped (deferred, never inside itself).
   void release(const std::string& uid);
 
@@ -68,11 +74,11 @@ class PodManager {
   NodeConfig config_;
   image::Store& images_;
   Callbacks callbacks_;
+  std::unique_ptr<ImagePuller> imagePuller_;  // before workers_: outlives them
   std::unique_ptr<network::Ipam> ipam_;
   network::HostPorts hostPorts_{io_};  // before workers_: their leases go first
   NodeFacts facts_;
   std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by uid
 };
 
-  std::unique_ptr<ImagePuller> imagePuller_;  // before workers_: outlives them
 }  // namespace peapod::node

@@ -37,6 +37,8 @@ class PodWorker {
 
   const api::Pod& pod() const { return pod_; }
   const std::string& uid() const { return pod_.metadata.uid; }
+  // The sandbox's shim connection; null while there is no sandbox.
+  ShimConnection* shim() const { return sandbox_ ? sandbox_->shim.get() : nullptr; }
 
  private:
   struct Run {  // per container

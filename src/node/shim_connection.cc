@@ -1,6 +1,7 @@
 #include "node/shim_connection.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "base/log.h"
 #include "runtime/shim_protocol.h"
@@ -51,9 +52,17 @@ void ShimConnection::markClosed() {
   closed_ = true;
   auto pending = std::move(pending_);
   pending_.clear();
-  asio::post(io_, [this, alive = alive_, pending = std::move(pending)] {
+  std::vector<ExecExitHandler> execs;
+  for (auto& [id, h] : execStarting_) execs.push_back(std::move(h));
+  for (auto& [id, h] : execRunning_) execs.push_back(std::move(h));
+  execStarting_.clear();
+  execRunning_.clear();
+  asio::post(io_, [this, alive = alive_, pending = std::move(pending), execs = std::move(execs)] {
     if (!*alive) return;
     for (auto& [id, done] : pending) done(Error("shim connection closed"));
+    for (auto& exited : execs) {
+      if (*alive) exited(Error("shim connection closed"));
+    }
     if (*alive && onClosed_) onClosed_();
   });
 }
@@ -83,15 +92,66 @@ void ShimConnection::callAsync(const std::string& op, nlohmann::json fields, Rep
   pending_.emplace(id, std::move(done));
 }
 
+void ShimConnection::execStream(nlohmann::json fields, const std::vector<int>& fds, ReplyHandler started,
+                                ExecExitHandler exited) {
+  if (closed_) {
+    asio::post(io_, [alive = alive_, started = std::move(started)] {
+      if (*alive) started(Error("shim connection closed"));
+    });
+    return;
+  }
+  int64_t id = nextId_++;
+  fields["id"] = id;
+  fields["op"] = "exec";
+  fields["mode"] = "stream";
+  auto st = runtime::sendMessage(socket_.native_handle(), fields, fds);
+  if (!st.ok()) {
+    asio::post(io_, [alive = alive_, started = std::move(started), err = std::move(st).error().wrap("shim exec")]() mutable {
+      if (*alive) started(std::move(err));
+    });
+    return;
+  }
+  pending_.emplace(id, std::move(started));
+  execStarting_.emplace(id, std::move(exited));
+}
+
+int ShimConnection::peerPid() const {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(const_cast<asio::posix::stream_descriptor&>(socket_).native_handle(), SOL_SOCKET, SO_PEERCRED,
+                   &cred, &len) != 0) {
+    return 0;
+  }
+  return cred.pid;
+}
+
 void ShimConnection::dispatch(nlohmann::json message) {
   if (!message.contains("event")) {
     auto it = message.contains("id") && message["id"].is_number_integer() ? pending_.find(message["id"].get<int64_t>())
                                                                           : pending_.end();
     if (it == pending_.end()) return;  // a reply to an abandoned call
+    // A stream exec's exit handler moves to its execId now, before any later event is read.
+    if (auto ex = execStarting_.find(it->first); ex != execStarting_.end()) {
+      if (message.value("ok", false) && message.contains("execId") && message["execId"].is_number_unsigned()) {
+        execRunning_[message["execId"].get<uint64_t>()] = std::move(ex->second);
+      }
+      execStarting_.erase(ex);
+    }
     asio::post(io_, [alive = alive_, done = std::move(it->second), r = toResult(std::move(message))]() mutable {
       if (*alive) done(std::move(r));
     });
     pending_.erase(it);
+    return;
+  }
+  if (message.value("event", "") == "execExit") {
+    uint64_t execId = message.contains("execId") && message["execId"].is_number_unsigned() ? message["execId"].get<uint64_t>() : 0;
+    auto it = execRunning_.find(execId);
+    if (it == execRunning_.end()) return;
+    ExecExit exit{message.value("exitCode", 0), message.value("signal", 0)};
+    asio::post(io_, [alive = alive_, done = std::move(it->second), exit] {
+      if (*alive) done(exit);
+    });
+    execRunning_.erase(it);
     return;
   }
   if (message.value("event", "") != "exit") return;  // unknown events

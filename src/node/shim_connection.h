@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,11 @@ class ShimConnection {
   using ExitHandler = std::function<void(const runtime::ContainerState&)>;
   using ClosedHandler = std::function<void()>;
   using ReplyHandler = std::function<void(Result<nlohmann::json>)>;
+  struct ExecExit {
+    int exitCode = 0;  // 128+N when killed by signal N
+    int signal = 0;
+  };
+  using ExecExitHandler = std::function<void(Result<ExecExit>)>;
 
   // Connects to <runDir>/shim.sock. Handlers run on the event loop, never inside call().
   static Result<std::unique_ptr<ShimConnection>> connect(asio::io_context& io, const std::string& socketPath,
@@ -32,6 +38,13 @@ class ShimConnection {
   // Sends {"op": op, ...fields}; `done` runs on the event loop with the reply (an Error when "ok"
   // is false or the shim went away), never inside this call. Dropped if the connection is.
   void callAsync(const std::string& op, nlohmann::json fields, ReplyHandler done);
+  // A stream exec (shim_protocol.h): sends {"op":"exec","mode":"stream",...fields} with `fds`
+  // attached (copies; the caller keeps and closes its own). `started` gets the reply ("execId",
+  // "pid") or an Error; after a successful start `exited` runs once with the exit, or an Error
+  // if the shim connection is lost first. Both run on the event loop, never inside this call.
+  void execStream(nlohmann::json fields, const std::vector<int>& fds, ReplyHandler started, ExecExitHandler exited);
+  // The shim's pid (SO_PEERCRED), for entering its namespaces; 0 if unknown.
+  int peerPid() const;
 
  private:
   ShimConnection(asio::io_context& io, int fd, ExitHandler onExit, ClosedHandler onClosed);
@@ -47,6 +60,8 @@ class ShimConnection {
   ClosedHandler onClosed_;
   int64_t nextId_ = 1;
   std::map<int64_t, ReplyHandler> pending_;  // async calls by id
+  std::map<int64_t, ExecExitHandler> execStarting_;  // stream execs by request id, until the reply
+  std::map<uint64_t, ExecExitHandler> execRunning_;  // then by execId, until "execExit"
   bool closed_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
 };

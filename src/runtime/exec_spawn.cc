@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@ struct ChildArgs {
   const std::vector<std::string>* candidates;
   char* const* argv;
   char* const* envp;
-  int mountNs, devNull, outWrite;
+  int mountNs, stdinFd, stdoutFd, stderrFd;
   Fail failed = kNone;
   int err = 0;
 };
@@ -47,10 +48,17 @@ int childMain(void* arg) {
   }
   // Also moves root and cwd to the container's root (the namespace's root after pivot_root).
   if (::setns(a->mountNs, CLONE_NEWNS) != 0) fail(kSetnsMount);
-  ::setpgid(0, 0);  // a group of its own: a timeout kills what it forked too
+  // A group of its own: a timeout or a gone client kills what it forked too. A terminal needs a
+  // session (which is also a group) to become its controlling terminal.
+  if (a->req->tty) ::setsid();
+  else ::setpgid(0, 0);
   if (::chdir(a->req->workingDir.c_str()) != 0) fail(kChdir);
-  if (::dup2(a->devNull, 0) < 0 || ::dup2(a->outWrite, 1) < 0 || ::dup2(a->outWrite, 2) < 0) fail(kStdio);
-  if (!dropToUser(a->req->uid, a->req->gid)) fail(kCredentials);
+  if (::dup2(a->stdinFd, 0) < 0 || ::dup2(a->stdoutFd, 1) < 0 || ::dup2(a->stderrFd, 2) < 0) fail(kStdio);
+  if (a->req->tty && ::ioctl(0, TIOCSCTTY, 0) != 0) fail(kStdio);
+  if (a->req->security ? applyProcessSecurity(*a->req->security) != SecurityFailure::kNone
+                       : !dropToUser(a->req->uid, a->req->gid)) {
+    fail(kCredentials);
+  }
   resetSignals();
   errno = execFirst(*a->candidates, a->argv, a->envp);
   fail(kExec);
@@ -105,9 +113,24 @@ Result<ExecProcess> spawnExec(const ExecRequest& req) {
   if (!ownPidNs) return Error::sys("open", "/proc/self/ns/pid");
   sys::UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devNull) return Error::sys("open", "/dev/null");
-  int pipeFds[2];
-  if (::pipe2(pipeFds, O_CLOEXEC) != 0) return Error::sys("pipe2");
-  sys::UniqueFd outRead(pipeFds[0]), outWrite(pipeFds[1]);
+  sys::UniqueFd outRead, outWrite;
+  if (!req.streams) {
+    int pipeFds[2];
+    if (::pipe2(pipeFds, O_CLOEXEC) != 0) return Error::sys("pipe2");
+    outRead.reset(pipeFds[0]);
+    outWrite.reset(pipeFds[1]);
+  }
+  // dup2 onto 0..2 in turn must not clobber a source: lift any low fd out of the way first.
+  std::vector<sys::UniqueFd> lifted;
+  auto or_ = [&devNull, &lifted](int fd) {
+    if (fd < 0) return devNull.get();
+    if (fd > 2) return fd;
+    lifted.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+    return lifted.back().get();
+  };
+  int childIn = req.streams ? or_(req.stdinFd) : devNull.get();
+  int childOut = req.streams ? or_(req.stdoutFd) : outWrite.get();
+  int childErr = req.streams ? or_(req.stderrFd) : outWrite.get();
 
   std::vector<std::string> candidates = execCandidates(req.command[0], req.env);
   std::vector<char*> argv, envp;
@@ -115,7 +138,7 @@ Result<ExecProcess> spawnExec(const ExecRequest& req) {
   argv.push_back(nullptr);
   for (const auto& s : req.env) envp.push_back(const_cast<char*>(s.c_str()));
   envp.push_back(nullptr);
-  ChildArgs args{&req, &candidates, argv.data(), envp.data(), mountNs.get(), devNull.get(), outWrite.get()};
+  ChildArgs args{&req, &candidates, argv.data(), envp.data(), mountNs.get(), childIn, childOut, childErr};
 
   sys::CloneStack stack;
   if (!stack.ok()) return Error::sys("mmap", "clone stack");
@@ -137,7 +160,7 @@ Result<ExecProcess> spawnExec(const ExecRequest& req) {
     (void)sys::pidfdWait(pidfdOwner.get(), WEXITED);
     return childError(args);
   }
-  ::fcntl(outRead.get(), F_SETFL, ::fcntl(outRead.get(), F_GETFL) | O_NONBLOCK);
+  if (outRead) ::fcntl(outRead.get(), F_SETFL, ::fcntl(outRead.get(), F_GETFL) | O_NONBLOCK);
   ExecProcess out;
   out.pid = pid;
   out.pidfd = std::move(pidfdOwner);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "runtime/child_exec.h"
 #include "sys/unique_fd.h"
 
 namespace peapod::runtime {
@@ -18,12 +19,21 @@ struct ExecRequest {
   std::vector<std::string> env;      // "K=V", the container's environment
   std::string workingDir = "/";
   uint32_t uid = 0, gid = 0;
+  // The container's user, groups, capabilities, no_new_privs and seccomp (security owner); when
+  // set it replaces uid/gid. Must outlive spawnExec.
+  const ProcessSecurity* security = nullptr;
+  // Stream mode (kubectl exec): the process's own stdio instead of the capture pipe; -1 is
+  // /dev/null. With tty, stdinFd is a pty slave: the process leads a new session with it as the
+  // controlling terminal.
+  bool streams = false;
+  int stdinFd = -1, stdoutFd = -1, stderrFd = -1;
+  bool tty = false;
 };
 
 struct ExecProcess {
   int pid = 0;  // in the shim's PID namespace; also its process group (kill(-pid) reaches its children)
   sys::UniqueFd pidfd;
-  sys::UniqueFd output;  // O_NONBLOCK|O_CLOEXEC read end of the combined stdout+stderr pipe
+  sys::UniqueFd output;  // O_NONBLOCK|O_CLOEXEC read end of the combined stdout+stderr pipe (not in stream mode)
 };
 
 // The paths execve tries for argv[0], given the environment's PATH (the runc rules).

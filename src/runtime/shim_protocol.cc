@@ -9,19 +9,36 @@
 
 namespace peapod::runtime {
 
-Status sendMessage(int fd, const nlohmann::json& message) {
+Status sendMessage(int fd, const nlohmann::json& message) { return sendMessage(fd, message, {}); }
+
+Status sendMessage(int fd, const nlohmann::json& message, const std::vector<int>& fds) {
   // Exec output may hold any bytes: invalid UTF-8 is replaced rather than thrown on.
   std::string data = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (data.size() > kMaxMessageBytes) return Error("shim message too large");
+  if (fds.size() > kMaxMessageFds) return Error("shim message carries too many fds");
+  iovec iov{data.data(), data.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxMessageFds)];
+  if (!fds.empty()) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
   ssize_t n;
   do {
-    n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Error::sys("send", "shim message");
   return {};
 }
 
-Result<nlohmann::json> recvMessage(int fd) {
+Result<nlohmann::json> recvMessage(int fd, std::vector<sys::UniqueFd>* fds) {
   // Peek the datagram size first so small messages need no big buffer.
   ssize_t size;
   do {
@@ -29,11 +46,29 @@ Result<nlohmann::json> recvMessage(int fd) {
   } while (size < 0 && errno == EINTR);
   if (size < 0) return Error::sys("recv", "shim message");
   std::string buf(static_cast<size_t>(size), '\0');
+  iovec iov{buf.data(), buf.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxMessageFds)];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
   ssize_t n;
   do {
-    n = ::recv(fd, buf.data(), buf.size(), 0);
+    n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Error::sys("recv", "shim message");
+  std::vector<sys::UniqueFd> received;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int one;
+      std::memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof one);
+      received.emplace_back(one);
+    }
+  }
+  if (fds) *fds = std::move(received);
   if (n == 0 && size == 0) return Error("closed", 0);
   buf.resize(static_cast<size_t>(n));
   auto j = nlohmann::json::parse(buf, nullptr, /*allow_exceptions=*/false);

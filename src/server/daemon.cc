@@ -20,6 +20,8 @@
 #include "server/pod_api.h"
 #include "server/router.h"
 #include "server/store_object_source.h"
+#include "server/streaming/pod_streams.h"
+#include "server/streaming/streaming_api.h"
 #include "server/watch.h"
 #include "store/object_store.h"
 
@@ -92,7 +94,9 @@ int runDaemon(DaemonOptions options) {
   });
   objectApi.ensureSystemNamespaces();
   registerNode(store, cfg.nodeName, cfg.dataDir);
-  Router router(podApi, imageApi, &objectApi, &watches);
+  auto podStreams = streaming::makeNodePodStreams(io, store, node);
+  streaming::StreamingApi streamingApi(*podStreams);
+  Router router(podApi, imageApi, &objectApi, &watches, &streamingApi);
   HttpServer http(io, [&router](Request req) { return router.handle(std::move(req)); });
 
   ListenerSecurity tcpSecurity;

@@ -93,6 +93,9 @@ Response Router::pods(const Request& req, const ResourcePath& p) {
     return methodNotAllowed();
   }
   if (p.subresource == "log" && m == "GET") return pods_.log(req, p.ns, p.name);
+  if (streaming_ && (p.subresource == "exec" || p.subresource == "attach" || p.subresource == "portforward")) {
+    return streaming_->handle(req, p.ns, p.name, p.subresource);
+  }
   if (p.subresource == "status") {
     if (m == "GET") return pods_.get(req, p.ns, p.name);
     if (m == "PUT") return pods_.update(req, p.ns, p.name, true);

@@ -9,6 +9,7 @@
 #include "server/image_api.h"
 #include "server/objects_api.h"
 #include "server/pod_api.h"
+#include "server/streaming/streaming_api.h"
 #include "server/watch.h"
 
 namespace peapod::server {
@@ -22,8 +23,9 @@ ResourcePath parseResourcePath(const std::string& path);
 
 class Router {
  public:
-  Router(PodApi& pods, ImageApi& images, ObjectApi* objects = nullptr, WatchHub* watches = nullptr)
-      : pods_(pods), images_(images), objects_(objects), watches_(watches) {}
+  Router(PodApi& pods, ImageApi& images, ObjectApi* objects = nullptr, WatchHub* watches = nullptr,
+         streaming::StreamingApi* streaming = nullptr)
+      : pods_(pods), images_(images), objects_(objects), watches_(watches), streaming_(streaming) {}
   asio::awaitable<Response> handle(Request req);
 
  private:
@@ -34,6 +36,7 @@ class Router {
   ImageApi& images_;
   ObjectApi* objects_;
   WatchHub* watches_;
+  streaming::StreamingApi* streaming_;  // exec, attach, portforward
 };
 
 }  // namespace peapod::server

@@ -1,5 +1,7 @@
 // The shim's "exec" op: a command run inside a container, answered when it exits or times out,
-// without blocking the loop (pidfd, output pipe and timerfd are all epoll targets).
+// without blocking the loop (pidfd, output pipe and timerfd are all epoll targets). In stream mode
+// (kubectl exec) the daemon passes the stdio in, the reply goes out at once and the exit later as
+// an event.
 #include <signal.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -23,11 +25,30 @@ json errorReply(const json& id, const std::string& message) {
 
 }  // namespace
 
-json Shim::startExec(int clientFd, const json& req) {
+json Shim::startExec(int clientFd, const json& req, std::vector<sys::UniqueFd>& fds) {
   json id = req.contains("id") ? req["id"] : json(nullptr);
   std::string name = req.value("name", "");
   std::string mode = req.contains("mode") && req["mode"].is_string() ? req["mode"].get<std::string>() : "capture";
-  if (mode != "capture") return errorReply(id, "exec: unsupported mode \"" + mode + "\"");
+  if (mode != "capture" && mode != "stream") return errorReply(id, "exec: unsupported mode \"" + mode + "\"");
+  runtime::ExecRequest stdio;
+  if (mode == "stream") {
+    stdio.streams = true;
+    const json roles = req.contains("stdio") && req["stdio"].is_array() ? req["stdio"] : json::array();
+    if (roles.size() != fds.size()) return errorReply(id, "exec: \"stdio\" does not match the attached fds");
+    for (size_t i = 0; i < roles.size(); ++i) {
+      std::string role = roles[i].is_string() ? roles[i].get<std::string>() : "";
+      int fd = fds[i].get();
+      if (role == "stdin") stdio.stdinFd = fd;
+      else if (role == "stdout") stdio.stdoutFd = fd;
+      else if (role == "stderr") stdio.stderrFd = fd;
+      else if (role == "tty") {
+        stdio.tty = true;
+        stdio.stdinFd = stdio.stdoutFd = stdio.stderrFd = fd;
+      } else {
+        return errorReply(id, "exec: unknown stdio role \"" + role + "\"");
+      }
+    }
+  }
   std::vector<std::string> command;
   if (req.contains("command") && req["command"].is_array()) {
     for (const auto& a : req["command"]) {
@@ -42,7 +63,8 @@ json Shim::startExec(int clientFd, const json& req) {
                      : runtime::kExecOutputLimit;
   auto it = containers_.find(name);
   if (it == containers_.end()) return errorReply(id, "no such container \"" + name + "\"");
-  auto proc = it->second->exec(command);
+  auto proc = it->second->exec(command, stdio);
+  fds.clear();  // the child has its copies; ours would keep the daemon's reads from ever ending
   if (!proc.ok()) return errorReply(id, proc.error().message());
 
   uint64_t key = nextExec_++;
@@ -53,6 +75,11 @@ json Shim::startExec(int clientFd, const json& req) {
   e.proc = std::move(*proc);
   e.limit = std::min(limit, runtime::kMaxMessageBytes / 2);
   e.timeoutMs = timeoutMs;
+  e.stream = mode == "stream";
+  if (e.stream) {
+    (void)watch(e.proc.pidfd.get(), {Kind::kExecPidfd, name, e.proc.pidfd.get(), key});
+    return json{{"id", id}, {"ok", true}, {"execId", key}, {"pid", e.proc.pid}};
+  }
   if (timeoutMs > 0) {
     e.timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     itimerspec its{};
@@ -131,11 +158,16 @@ void Shim::finishExec(uint64_t key, const siginfo_t* info) {
   }
   if (info != nullptr) {
     json reply;
-    if (e.timedOut) {
+    bool signaled = info->si_code != CLD_EXITED;
+    if (e.stream) {
+      reply = json{{"event", "execExit"},
+                   {"execId", key},
+                   {"exitCode", signaled ? 128 + info->si_status : info->si_status},
+                   {"signal", signaled ? info->si_status : 0}};
+    } else if (e.timedOut) {
       reply = errorReply(e.id, "command timed out after " + std::to_string(e.timeoutMs) + "ms");
       reply["timedOut"] = true;
     } else {
-      bool signaled = info->si_code != CLD_EXITED;
       reply = json{{"id", e.id},
                    {"ok", true},
                    {"exitCode", signaled ? 128 + info->si_status : info->si_status},
@@ -154,6 +186,17 @@ void Shim::finishExec(uint64_t key, const siginfo_t* info) {
     }
   }
   execs_.erase(it);
+}
+
+json Shim::signalExec(const json& req) {
+  json id = req.contains("id") ? req["id"] : json(nullptr);
+  uint64_t key = req.contains("execId") && req["execId"].is_number_unsigned() ? req["execId"].get<uint64_t>() : 0;
+  int sig = req.contains("signal") && req["signal"].is_number_integer() ? req["signal"].get<int>() : 0;
+  if (sig <= 0 || sig >= 65) return errorReply(id, "invalid signal " + std::to_string(sig));
+  auto it = execs_.find(key);
+  if (it == execs_.end()) return json{{"id", id}, {"ok", true}};  // already gone: nothing to do
+  ::kill(-it->second.proc.pid, sig);  // its process group (a tty exec's session)
+  return json{{"id", id}, {"ok", true}};
 }
 
 void Shim::killExecs(int clientFd) {

@@ -152,7 +152,8 @@ void Shim::closeClient(int fd) {
 
 void Shim::onClientReadable(int fd) {
   // One request per wakeup keeps fairness between clients; epoll re-reports the rest.
-  auto msg = runtime::recvMessage(fd);
+  std::vector<sys::UniqueFd> fds;  // a stream exec's stdio
+  auto msg = runtime::recvMessage(fd, &fds);
   if (!msg.ok()) {
     const Error& e = msg.error();
     if (e.code() == EAGAIN || e.code() == EINTR) return;
@@ -160,16 +161,17 @@ void Shim::onClientReadable(int fd) {
     if (!runtime::sendMessage(fd, errorReply(nullptr, e.message())).ok()) closeClient(fd);
     return;
   }
-  json reply = handle(fd, *msg);
+  json reply = handle(fd, *msg, fds);
   if (reply.is_null()) return;  // answered later (exec)
   if (!runtime::sendMessage(fd, reply).ok()) closeClient(fd);
 }
 
-json Shim::handle(int clientFd, const json& req) {
+json Shim::handle(int clientFd, const json& req, std::vector<sys::UniqueFd>& fds) {
   json id = req.contains("id") ? req["id"] : json(nullptr);
   std::string op = req.contains("op") && req["op"].is_string() ? req["op"].get<std::string>() : "";
   if (op == "start") return startContainer(req);
-  if (op == "exec") return startExec(clientFd, req);
+  if (op == "exec") return startExec(clientFd, req, fds);
+  if (op == "execSignal") return signalExec(req);
   if (op == "state") {
     json list = json::array();
     for (const auto& [name, c] : containers_) list.push_back(runtime::toJson(c->state()));
@@ -203,7 +205,9 @@ json Shim::startContainer(const json& req) {
   if (auto it = containers_.find(spec->name); it != containers_.end() && it->second->running()) {
     return errorReply(id, "container \"" + spec->name + "\" is already running");
   }
-  PodContext pod{spec_.runDir, spec_.cgroupParent, cgroups_.get()};
+  // The host's cgroup mounts, read once: every container mounts the same hierarchies.
+  static const auto cgroupMounts = sys::cgroupHierarchies(spec_.cgroupRoot);
+  PodContext pod{spec_.runDir, spec_.cgroupParent, cgroups_.get(), cgroupMounts.ok() ? &*cgroupMounts : nullptr};
   auto c = Container::start(*spec, pod);
   if (!c.ok()) return errorReply(id, c.error().message());
   Container& ctr = **c;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,7 @@ class Shim {
     std::string output;
     size_t limit = 0;
     bool truncated = false, timedOut = false;
+    bool stream = false;        // mode "stream": the exit goes out as an "execExit" event
     int64_t timeoutMs = 0;
   };
 
@@ -59,11 +61,13 @@ class Shim {
   void onSignal();
   void reapStrays();
   void onContainerExit(Container& c, const siginfo_t& info);
-  nlohmann::json handle(int clientFd, const nlohmann::json& req);
+  nlohmann::json handle(int clientFd, const nlohmann::json& req, std::vector<sys::UniqueFd>& fds);
   nlohmann::json startContainer(const nlohmann::json& req);
   void broadcast(const nlohmann::json& msg);
   // exec.cc
-  nlohmann::json startExec(int clientFd, const nlohmann::json& req);  // null = the reply comes later
+  // null = the reply comes later; `fds` are a stream exec's stdio
+  nlohmann::json startExec(int clientFd, const nlohmann::json& req, std::vector<sys::UniqueFd>& fds);
+  nlohmann::json signalExec(const nlohmann::json& req);
   void onExecEvent(const Target& t);
   void readExecOutput(Exec& e);
   void finishExec(uint64_t key, const siginfo_t* info);

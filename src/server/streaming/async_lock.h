@@ -1,5 +1,6 @@
 // AsyncLock: a coroutine mutex for one io_context thread, so several writers (stdout and stderr
-// pumps, the status) take turns on a connection that allows one outstanding write.
+// pumps, the status) take turns on a connection that allows one outstanding write. AsyncEvent: a
+// one-shot flag coroutines wait for (a process exited, a pump finished).
 #pragma once
 
 #include <chrono>
@@ -33,6 +34,42 @@ class AsyncLock {
  private:
   bool locked_ = false;
   std::deque<std::shared_ptr<asio::steady_timer>> waiters_;
+};
+
+class AsyncEvent {
+ public:
+  explicit AsyncEvent(const asio::any_io_executor& ex) : timer_(ex, std::chrono::steady_clock::time_point::max()) {}
+  void set() {
+    set_ = true;
+    timer_.cancel();
+  }
+  bool isSet() const { return set_; }
+  asio::awaitable<void> wait() {
+    while (!set_) {
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  // Waits at most `d`; true if set.
+  asio::awaitable<bool> waitFor(std::chrono::steady_clock::duration d) {
+    asio::steady_timer limit(co_await asio::this_coro::executor, d);
+    bool expired = false;
+    limit.async_wait([this, &expired](const boost::system::error_code& ec) {
+      if (ec) return;
+      expired = true;
+      timer_.cancel();
+    });
+    while (!set_ && !expired) {
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    limit.cancel();
+    co_return set_;
+  }
+
+ private:
+  asio::steady_timer timer_;
+  bool set_ = false;
 };
 
 // Holds an AsyncLock for a scope: `auto held = co_await LockGuard::take(lock);`.

@@ -1,0 +1,34 @@
+// NodePodStreams: PodStreams over the object store (which pod, which container) and the node's
+// pod workers (the pod's shim): stream execs with daemon-held pipes or a pty, attach to a running
+// container's output, and TCP connections made inside the pod's network namespace.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "node/pod_manager.h"
+#include "server/streaming/remote_command.h"
+#include "store/object_store.h"
+
+namespace peapod::server::streaming {
+
+std::unique_ptr<PodStreams> makeNodePodStreams(asio::io_context& io, store::ObjectStore& store,
+                                               node::PodManager& node);
+
+// A session that starts finished: run() returns `status` at once (a failure to start).
+std::unique_ptr<RemoteCommandSession> failedSession(nlohmann::json status);
+
+// Starts a stream exec through the pod's shim (exec_session.cc). `lookup` finds the pod's shim
+// again later (to kill the process when the client leaves); it may return null once the pod is gone.
+asio::awaitable<std::unique_ptr<RemoteCommandSession>> startExecSession(
+    std::function<node::ShimConnection*()> lookup, const RemoteCommandOptions& options);
+
+// What attach follows: the log file of the container's current run, and whether it still runs.
+struct AttachTarget {
+  std::filesystem::path logFile;
+  std::function<bool()> stillRunning;
+};
+std::unique_ptr<RemoteCommandSession> startAttachSession(const asio::any_io_executor& ex, AttachTarget target);
+
+}  // namespace peapod::server::streaming
