@@ -19,6 +19,8 @@ struct Image {
   std::string id;                       // "sha256:<config digest hex>"
   std::string digest;                   // manifest digest "sha256:..."
   std::vector<std::string> names;       // normalized references, e.g. "docker.io/library/busybox:latest"
+  // The names that came from a registry pull; imported names have no registry to re-pull from.
+  std::vector<std::string> pulledNames;
   ImageConfig config;
   std::vector<std::string> layerDirs;   // unpacked layer roots, BASE layer first (overlay lowerdir= wants the reverse: top first)
   uint64_t size = 0;                    // sum of compressed layer sizes (what `images` shows)

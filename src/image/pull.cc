@@ -226,7 +226,7 @@ Result<PullResult> Puller::doPull(const Reference& ref, const PullProgressFn& pr
   ImageRecord rec;
   rec.id = cd.digest;
   rec.digest = fm.digest;
-  if (ref.digest.empty()) rec.names = {ref.str()};
+  if (ref.digest.empty()) rec.names = rec.pulledNames = {ref.str()};
   rec.diffIds = config.diffIds;
   rec.blobs = {fm.digest, cd.digest};
   for (const auto& ld : manifest.layers) {

@@ -55,6 +55,8 @@ Image Store::toImage(const ImageRecord& r) const {
   img.id = r.id;
   img.digest = r.digest;
   img.names = r.names;
+  for (const auto& n : r.pulledNames)
+    if (std::find(r.names.begin(), r.names.end(), n) != r.names.end()) img.pulledNames.push_back(n);
   img.config = r.config;
   img.size = r.size;
   img.created = r.created;

@@ -198,6 +198,11 @@ Result<std::vector<Image>> Store::commit(const fs::path& staging, std::vector<Im
       for (const auto& b : rec.blobs)
         if (std::find(same->blobs.begin(), same->blobs.end(), b) == same->blobs.end()) same->blobs.push_back(b);
     }
+    // A name's origin is its latest commit: pulled names may be re-pulled, imported ones stay local.
+    std::erase_if(same->pulledNames, [&](const std::string& n) {
+      return std::find(rec.names.begin(), rec.names.end(), n) != rec.names.end();
+    });
+    for (const auto& n : rec.pulledNames) same->pulledNames.push_back(n);
     lastUsed_.try_emplace(same->id, std::chrono::steady_clock::now());
     out.push_back(toImage(*same));
   }

@@ -21,6 +21,7 @@ json toJson(const ImageRecord& r) {
   return json{{"id", r.id},
               {"digest", r.digest},
               {"names", r.names},
+              {"pulled", r.pulledNames},
               {"diffIds", r.diffIds},
               {"blobs", r.blobs},
               {"size", r.size},
@@ -40,6 +41,7 @@ ImageRecord fromJson(const json& j) {
   r.id = j.value("id", "");
   r.digest = j.value("digest", "");
   r.names = j.value("names", std::vector<std::string>{});
+  r.pulledNames = j.value("pulled", std::vector<std::string>{});
   r.diffIds = j.value("diffIds", std::vector<std::string>{});
   r.blobs = j.value("blobs", std::vector<std::string>{});
   r.size = j.value("size", uint64_t{0});

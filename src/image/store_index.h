@@ -16,6 +16,7 @@ struct ImageRecord {
   std::string id;                     // "sha256:<config hex>"
   std::string digest;                 // manifest digest
   std::vector<std::string> names;     // normalized references
+  std::vector<std::string> pulledNames;  // those a registry pull set (Always re-pulls only these)
   std::vector<std::string> diffIds;   // uncompressed layer digests, base first
   std::vector<std::string> blobs;     // manifest, config and compressed layer digests it holds
   uint64_t size = 0;                  // sum of compressed layer sizes

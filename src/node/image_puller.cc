@@ -2,6 +2,7 @@
 // small thread pool, their results posted back.
 #include "node/image_puller.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/log.h"
@@ -110,6 +111,12 @@ ImageResolution ImagePuller::resolve(const std::string& podUid, const api::Conta
   }
   auto local = store_.find(c.image);
   std::string policy = c.imagePullPolicy.empty() ? "IfNotPresent" : c.imagePullPolicy;
+  // Always re-pulls only what came from a registry: an imported name (peapod image import) has no
+  // registry behind it, and a digest pins the content, so a local copy is all there is to get.
+  if (policy == "Always" && local.ok() &&
+      (!ref->digest.empty() || std::find(local->pulledNames.begin(), local->pulledNames.end(), ref->str()) ==
+                                   local->pulledNames.end()))
+    policy = "IfNotPresent";
   if (!mayPull || policy == "Never" || (policy == "IfNotPresent" && local.ok())) {
     if (local.ok()) {
       if (mayPull && !s.presentShown)

@@ -45,7 +45,8 @@ class ImagePuller {
   // Resolves container `c` of pod `podUid` by its pull policy. Returns the image when it is
   // ready; otherwise starts (or joins) a pull or waits out a back-off and calls `wake` on the
   // event loop when calling again may give a different answer. `mayPull` false (a running pod
-  // adopted after a daemon restart) only looks in the store.
+  // adopted after a daemon restart) only looks in the store. Always re-pulls names that came
+  // from a registry pull; an imported name or a digest reference present locally is used as is.
   ImageResolution resolve(const std::string& podUid, const api::Container& c, bool mayPull,
                           std::function<void()> wake);
   // True while some container of the pod has no image yet.

@@ -155,6 +155,21 @@ TEST_F(PullE2E, IfNotPresentUsesTheStoreWithoutTheRegistry) {
   ASSERT_TRUE(d().waitGone("always"));
 }
 
+// busybox (":latest", so Always) was imported, not pulled: there is no registry to ask, and the
+// daemon must not try docker.io.
+TEST_F(PullE2E, AlwaysUsesAnImportedImageWithoutARegistry) {
+  ASSERT_EQ(d().apply(podYaml("imported", "busybox")).exitCode, 0);
+  ASSERT_TRUE(d().waitPod("imported", running, seconds(30))) << d().pod("imported").dump(2);
+  auto pod = d().pod("imported");
+  EXPECT_EQ(pod["spec"]["containers"][0].value("imagePullPolicy", ""), "Always");
+  auto describe = d().peapod({"describe", "pod", "imported"});
+  EXPECT_NE(describe.out.find("Container image \"busybox\" already present on machine"), std::string::npos)
+      << describe.out;
+  EXPECT_EQ(describe.out.find("Pulling image"), std::string::npos) << describe.out;
+  remove("imported");
+  ASSERT_TRUE(d().waitGone("imported"));
+}
+
 TEST_F(PullE2E, ImageCommandsPullInspectRmiExportImportPrune) {
   TempDir layouts("peapod-layout");
   ASSERT_EQ(reg().push(distinctBusybox(layouts / "cli", "cli"), "latest", "e2e/cli:v2"), "");
