@@ -1,4 +1,4 @@
-// End to end: pod namespaces (hostNetwork/PID/IPC, shareProcessNamespace), hostname and FQDN,
+// End to end (images are local, so every container says IfNotPresent): pod namespaces (hostNetwork/PID/IPC, shareProcessNamespace), hostname and FQDN,
 // the managed /etc/hosts and resolv.conf, pod-to-pod and host-to-pod traffic, hostPort and
 // bandwidth shaping — each observed from inside a container or from the host. All traffic stays
 // on loopback or inside the test daemon's own bridge.
@@ -107,6 +107,7 @@ spec:
   containers:
   - name: web
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'mkdir -p /www && echo )" + body + R"( > /www/index.html && echo END && exec httpd -f -p 8080 -h /www']
     ports: [{containerPort: 8080)" + extraPort + R"(}]
 )";
@@ -126,6 +127,7 @@ spec:
   containers:
   - name: c
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; hostname; cat /etc/hostname; echo END; sleep 3600']
 )",
                               "busybox2", "c");
@@ -165,7 +167,7 @@ spec:
   subdomain: sub
   setHostnameAsFQDN: true
   containers:
-  - {name: c, image: busybox, command: [sh, -c, 'hostname; cat /etc/hostname; echo END; sleep 3600']}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'hostname; cat /etc/hostname; echo END; sleep 3600']}
 )",
                               "fqdn", "c");
   EXPECT_EQ(log, "h.sub.default.svc.cluster.local\nh.sub.default.svc.cluster.local\nEND\n");
@@ -182,7 +184,7 @@ spec:
   subdomain: sub
   setHostnameAsFQDN: true
   containers:
-  - {name: c, image: busybox, command: [sleep, "3600"]}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sleep, "3600"]}
 )");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(d().waitPod("fqdn-long", [](const nlohmann::json& p) {
@@ -206,7 +208,7 @@ spec:
     - {name: ndots, value: "2"}
     - {name: edns0}
   containers:
-  - {name: test, image: busybox, command: [sh, -c, 'cat /etc/resolv.conf; echo END; sleep 3600']}
+  - {name: test, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'cat /etc/resolv.conf; echo END; sleep 3600']}
 )",
                                "dns-example", "test");
   EXPECT_EQ(none,
@@ -223,7 +225,7 @@ spec:
   dnsConfig:
     nameservers: [192.0.2.54]
   containers:
-  - {name: test, image: busybox, command: [sh, -c, 'cat /etc/resolv.conf; echo END; sleep 3600']}
+  - {name: test, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'cat /etc/resolv.conf; echo END; sleep 3600']}
 )",
                                "dns-default", "test");
   EXPECT_EQ(host,
@@ -246,6 +248,7 @@ spec:
   containers:
   - name: c
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname; head -1 /etc/hosts; cat /etc/resolv.conf; echo END; sleep 3600']
 )",
                               "hostnet", "c");
@@ -262,7 +265,7 @@ spec:
   hostNetwork: true
   dnsPolicy: ClusterFirstWithHostNet
   containers:
-  - {name: c, image: busybox, command: [sh, -c, 'cat /etc/resolv.conf; echo END; sleep 3600']}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'cat /etc/resolv.conf; echo END; sleep 3600']}
 )",
                                   "hostnet-dns", "c");
   EXPECT_EQ(cluster,
@@ -283,7 +286,7 @@ spec:
   hostPID: true
   hostIPC: true
   containers:
-  - {name: c, image: busybox, command: [sh, -c, 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; readlink /proc/self/ns/net; echo END; sleep 3600']}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; readlink /proc/self/ns/net; echo END; sleep 3600']}
 )",
                               "hostpid", "c");
   std::string want = nsOf("pid") + "\n" + nsOf("ipc") + "\n";
@@ -300,9 +303,10 @@ metadata: {name: shared-pid}
 spec:
   shareProcessNamespace: true
   containers:
-  - {name: a, image: busybox, command: [sh, -c, 'exec sleep 1234567']}
+  - {name: a, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'exec sleep 1234567']}
   - name: b
     image: busybox
+    imagePullPolicy: IfNotPresent
     command:
     - sh
     - -c
@@ -336,7 +340,7 @@ kind: Pod
 metadata: {name: client}
 spec:
   containers:
-  - {name: c, image: busybox, command: [sh, -c, 'until wget -qO- http://)" + ip + R"(:8080/; do sleep 0.2; done; sleep 3600']}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'until wget -qO- http://)" + ip + R"(:8080/; do sleep 0.2; done; sleep 3600']}
 )");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(waitUntil([&] { return d().logs("client", "c").find("hello-from-server") != std::string::npos; },
@@ -385,7 +389,7 @@ metadata:
     kubernetes.io/egress-bandwidth: 4M
 spec:
   containers:
-  - {name: c, image: busybox, command: [sh, -c, 'echo END; sleep 3600']}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo END; sleep 3600']}
 )",
             "qos", "c");
   std::string uid = d().pod("qos")["metadata"].value("uid", "");
