@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "network/bandwidth.h"
+#include "base/log.h"
 #include "network/etc_files.h"
 #include "network/pod_network.h"
 #include "node/log_paths.h"
@@ -217,7 +218,12 @@ void removePodFiles(const NodeConfig& config, const api::Pod& pod, bool logs) {
   std::string veth = readHostFile((config.podRunDir(pod.metadata.uid) / "host-veth").string());
   if (!veth.empty()) (void)network::removePodShaping(veth);
   fs::remove_all(config.podRunDir(pod.metadata.uid), ec);
-  fs::remove_all(config.podDataDir(pod.metadata.uid), ec);
+  // Volume mounts first: remove_all must never walk into a tmpfs, or a subPath bind of a hostPath.
+  if (auto s = tearDownVolumes(config, pod.metadata.uid); s.ok()) {
+    fs::remove_all(config.podDataDir(pod.metadata.uid), ec);
+  } else {
+    log::error("pod " + pod.metadata.name + ": keeping its data dir: " + s.error().message());
+  }
   if (logs) fs::remove_all(podLogDir(config.logDir, pod.metadata.namespace_, pod.metadata.name, pod.metadata.uid), ec);
 }
 
