@@ -36,7 +36,7 @@ spec:
   - name: main
     image: busybox
     imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'echo started; sleep 3600']
+    command: [sh, -c, 'echo started; sleep 3600; true']
     env: [{name: GREETING, value: hi-from-env}]
     workingDir: /tmp
   - name: side
@@ -90,7 +90,7 @@ TEST_F(ExecE2E, EchoRunsInTheContainersEnvAndCwd) {
   auto r = exec({"sh", "--", "sh", "-c", "echo $GREETING; pwd; cat /proc/1/cmdline | tr '\\0' ' '"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.err, "Defaulted container \"main\" out of: main, side\n");
-  EXPECT_EQ(r.out, "hi-from-env\n/tmp\nsh -c echo started; sleep 3600 \n");
+  EXPECT_EQ(r.out, "hi-from-env\n/tmp\nsh -c echo started; sleep 3600; true ");
 }
 
 TEST_F(ExecE2E, StdinEofEndsCat) {
