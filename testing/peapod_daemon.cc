@@ -98,16 +98,16 @@ void PeapodDaemon::start() {
   if (!up) throw std::runtime_error("daemon did not come up: " + slurp(root_ / "daemon.log"));
 }
 
-void PeapodDaemon::stop() {
+void PeapodDaemon::stop(int signal) {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signal);
   int status;
   waitpid(pid_, &status, 0);
   pid_ = -1;
 }
 
-void PeapodDaemon::restart() {
-  stop();
+void PeapodDaemon::restart(int signal) {
+  stop(signal);
   start();
 }
 

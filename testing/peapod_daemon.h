@@ -41,8 +41,9 @@ class PeapodDaemon {
   // Logs of a container (stdout of `peapod logs`).
   std::string logs(const std::string& pod, const std::string& container) const;
 
-  // Stops the daemon process (pods keep running) and starts it again on the same state.
-  void restart();
+  // Stops the daemon process with `signal` (pods keep running; SIGKILL simulates a crash) and
+  // starts it again on the same state.
+  void restart(int signal = 15);
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path manifestDir() const { return root_ / "manifests"; }
@@ -53,7 +54,7 @@ class PeapodDaemon {
 
  private:
   void start();
-  void stop();
+  void stop(int signal = 15);
 
   std::filesystem::path root_;
   std::string bridge_, cidr_, cgroupParent_;

@@ -37,6 +37,7 @@ class BenchEnv {
   // SIGTERM, then waits for exit.
   void stopDaemon();
   cli::HttpClient& http() { return http_; }
+  pid_t daemonPid() const { return daemonPid_; }
 
   // Shim processes whose --sandbox lies under our run dir.
   std::vector<pid_t> shimPids() const;
