@@ -137,7 +137,13 @@ Status applySecurity(const api::Pod& pod, const api::Container& c, const image::
     std::optional<api::SeccompProfile> profile;
     if (sc && sc->seccompProfile) profile = sc->seccompProfile;
     else if (psc && psc->seccompProfile) profile = psc->seccompProfile;
-    if (profile && profile->type == "RuntimeDefault") spec.seccomp = "runtime/default";
+    if (profile && profile->type == "RuntimeDefault") {
+      spec.seccomp = "runtime/default";
+      // Compiled here once per capability set for the daemon's lifetime (defaultSeccomp caches).
+      auto prog = sys::defaultSeccomp(caps);
+      if (!prog.ok()) return std::move(prog).error().wrap("seccomp profile");
+      spec.seccompBpf = **prog;
+    }
     else if (profile && profile->type == "Localhost") return Error("seccomp profile type Localhost is not supported");
   }
   spec.noNewPrivs = sc && sc->allowPrivilegeEscalation && !*sc->allowPrivilegeEscalation;

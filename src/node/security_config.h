@@ -1,6 +1,7 @@
 // What the kubelet and containerd derive from a Pod's security contexts and resources for one
 // container: user and groups, runAsNonRoot, capabilities, privileged, no_new_privs, seccomp,
-// read-only root, masked paths, sysctls and cgroup limits, written into the ContainerSpec. Pure.
+// read-only root, masked paths, sysctls and cgroup limits, written into the ContainerSpec. Pure
+// but for the RuntimeDefault seccomp program, compiled once per capability set and cached.
 #pragma once
 
 #include <optional>

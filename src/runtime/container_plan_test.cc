@@ -209,6 +209,17 @@ TEST(ContainerSpecJson, SecurityAndResourcesRoundTrip) {
   auto bad = toJson(baseSpec());
   bad["seccomp"] = "localhost/x";
   EXPECT_FALSE(containerSpecFromJson(bad).ok());
+  // The compiled seccomp program survives base64 bit for bit (odd and even byte counts).
+  for (size_t n : {1u, 2u, 3u}) {
+    ContainerSpec b = baseSpec();
+    b.seccomp = "runtime/default";
+    for (size_t i = 0; i < n; ++i) b.seccompBpf.push_back(sock_filter{uint16_t(0x15 + i), 1, 2, uint32_t(0xdeadbeef + i)});
+    auto bb = containerSpecFromJson(toJson(b));
+    ASSERT_TRUE(bb.ok()) << bb.error().message();
+    ASSERT_EQ(bb->seccompBpf.size(), n);
+    EXPECT_EQ(bb->seccompBpf.back().k, 0xdeadbeef + n - 1);
+    EXPECT_EQ(bb->seccompBpf.back().code, 0x15 + n - 1);
+  }
   ContainerState st;
   st.oomKilled = true;
   EXPECT_TRUE(containerStateFromJson(toJson(st))->oomKilled);

@@ -15,7 +15,7 @@ Result<sys::CapSet> specCapabilities(const ContainerSpec& spec) {
   return set & sys::allCapabilities();  // ones this kernel lacks cannot be kept anyway
 }
 
-Result<ProcessSecurity> makeProcessSecurity(const ContainerSpec& spec) {
+Result<ProcessSecurity> makeProcessSecurity(const ContainerSpec& spec, sys::SeccompProgram& program) {
   ProcessSecurity s;
   if (!spec.user.empty()) {
     PEAPOD_ASSIGN_OR_RETURN(ResolvedUser u, resolveImageUser(spec.rootfsLayers, spec.user, spec.supplementalGroups));
@@ -30,7 +30,10 @@ Result<ProcessSecurity> makeProcessSecurity(const ContainerSpec& spec) {
   PEAPOD_ASSIGN_OR_RETURN(s.capabilities, specCapabilities(spec));
   s.lastCap = sys::lastCapability();
   s.noNewPrivs = spec.noNewPrivs;
-  if (spec.seccomp == "runtime/default") {
+  if (spec.seccomp == "runtime/default" && !spec.seccompBpf.empty()) {
+    program = spec.seccompBpf;
+    s.seccomp = &program;
+  } else if (spec.seccomp == "runtime/default") {
     auto prog = sys::defaultSeccomp(s.capabilities);
     if (!prog.ok()) return std::move(prog).error().wrap("seccomp profile");
     s.seccomp = *prog;

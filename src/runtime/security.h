@@ -12,8 +12,9 @@ namespace peapod::runtime {
 // The bounding set a spec asks for: all capabilities when unset, else the named ones.
 Result<sys::CapSet> specCapabilities(const ContainerSpec& spec);
 
-// Resolves spec.user in the image layers (when set), compiles or reuses the seccomp program.
-Result<ProcessSecurity> makeProcessSecurity(const ContainerSpec& spec);
+// Resolves spec.user in the image layers (when set); the seccomp program is spec.seccompBpf
+// (copied into `program`, which must outlive the result) or compiled here and cached.
+Result<ProcessSecurity> makeProcessSecurity(const ContainerSpec& spec, sys::SeccompProgram& program);
 
 // The default masked and read-only paths of runc/containerd (what a non-privileged container gets).
 const std::vector<std::string>& defaultMaskedPaths();

@@ -1,5 +1,7 @@
 #include "runtime/spec.h"
 
+#include <cstring>
+
 namespace peapod::runtime {
 namespace {
 
@@ -26,6 +28,43 @@ Status get(const json& j, const char* key, std::optional<T>& out) {
   PEAPOD_TRY(get(j, key, v));
   out = std::move(v);
   return {};
+}
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    out += kB64[v >> 18 & 63];
+    out += kB64[v >> 12 & 63];
+    out += i + 1 < n ? kB64[v >> 6 & 63] : '=';
+    out += i + 2 < n ? kB64[v & 63] : '=';
+  }
+  return out;
+}
+
+Result<std::string> unbase64(const std::string& s) {
+  if (s.size() % 4 != 0) return Error("bad base64 length");
+  std::string out;
+  out.reserve(s.size() / 4 * 3);
+  for (size_t i = 0; i < s.size(); i += 4) {
+    uint32_t v = 0;
+    int pad = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      char c = s[i + k];
+      const char* pos = c == '=' ? nullptr : std::strchr(kB64, c);
+      if (c == '=') ++pad;
+      else if (!pos || c == '\0' || pad) return Error("bad base64");
+      v = v << 6 | (pos ? static_cast<uint32_t>(pos - kB64) : 0);
+    }
+    out += static_cast<char>(v >> 16 & 255);
+    if (pad < 2) out += static_cast<char>(v >> 8 & 255);
+    if (pad < 1) out += static_cast<char>(v & 255);
+  }
+  return out;
 }
 
 Status requireObject(const json& j, const char* what) {
@@ -102,6 +141,7 @@ json toJson(const ContainerSpec& s) {
   if (s.privileged) j["privileged"] = true;
   if (s.noNewPrivs) j["noNewPrivs"] = true;
   if (!s.seccomp.empty()) j["seccomp"] = s.seccomp;
+  if (!s.seccompBpf.empty()) j["seccompBpf"] = base64(s.seccompBpf.data(), s.seccompBpf.size() * sizeof(sock_filter));
   if (s.readOnlyRootfs) j["readOnlyRootfs"] = true;
   if (!s.maskedPaths.empty()) j["maskedPaths"] = s.maskedPaths;
   if (!s.readonlyPaths.empty()) j["readonlyPaths"] = s.readonlyPaths;
@@ -128,6 +168,12 @@ Result<ContainerSpec> containerSpecFromJson(const json& j) {
   PEAPOD_TRY(get(j, "privileged", s.privileged));
   PEAPOD_TRY(get(j, "noNewPrivs", s.noNewPrivs));
   PEAPOD_TRY(get(j, "seccomp", s.seccomp));
+  if (auto it = j.find("seccompBpf"); it != j.end() && it->is_string()) {
+    auto raw = unbase64(it->get<std::string>());
+    if (!raw.ok() || raw->size() % sizeof(sock_filter) != 0) return Error("seccompBpf: not a BPF program");
+    s.seccompBpf.resize(raw->size() / sizeof(sock_filter));
+    std::memcpy(s.seccompBpf.data(), raw->data(), raw->size());
+  }
   PEAPOD_TRY(get(j, "readOnlyRootfs", s.readOnlyRootfs));
   PEAPOD_TRY(get(j, "maskedPaths", s.maskedPaths));
   PEAPOD_TRY(get(j, "readonlyPaths", s.readonlyPaths));

@@ -70,7 +70,7 @@ Result<std::unique_ptr<Container>> Container::start(const runtime::ContainerSpec
   std::unique_ptr<Container> c(new Container(spec, pod));
   // 0. Who it runs as and what it may do (reads the image's passwd/group, compiles or reuses the
   //    seccomp program), and the pod-level settings every container carries.
-  auto security = runtime::makeProcessSecurity(spec);
+  auto security = runtime::makeProcessSecurity(spec, c->seccomp_);
   if (!security.ok()) return std::move(security).error().wrap(context);
   c->security_ = std::move(*security);
   c->spec_.uid = c->security_.uid;

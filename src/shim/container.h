@@ -57,6 +57,7 @@ class Container {
   PodContext pod_;
   runtime::ContainerSpec spec_;  // kept for exec: env, working dir, user
   runtime::ProcessSecurity security_;  // resolved once; exec'd processes get the same
+  sys::SeccompProgram seccomp_;        // security_.seccomp may point here
   runtime::ContainerState state_;
   std::string scratchDir_;
   sys::UniqueFd pidfd_, out_, err_, log_;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "sys/unique_fd.h"
@@ -165,7 +166,9 @@ Result<SeccompProgram> compileDefaultSeccomp(CapSet caps) {
 }
 
 Result<const SeccompProgram*> defaultSeccomp(CapSet caps) {
-  static std::map<CapSet, SeccompProgram> cache;  // the shim is single-threaded
+  static std::mutex mu;  // the daemon builds specs on more than one thread
+  static std::map<CapSet, SeccompProgram> cache;
+  std::lock_guard lock(mu);
   auto it = cache.find(caps);
   if (it != cache.end()) return &it->second;
   PEAPOD_ASSIGN_OR_RETURN(SeccompProgram prog, compileDefaultSeccomp(caps));
