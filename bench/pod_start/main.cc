@@ -31,7 +31,26 @@ struct Options {
   int pods = 50;
   fs::path buildDir;
   std::string daemonWrapper;  // profiling: e.g. "strace -f -T -tt -o /tmp/d.strace"
+  std::vector<std::string> features;  // feature groups switched on in every pod (--with)
 };
+
+// Feature groups (--with NAME): JSON merged into the pod spec and into its container, so the
+// start latency of a feature group can be compared with the default pod.
+struct FeatureGroup {
+  const char* name;
+  const char* specPatch;
+  const char* containerPatch;
+};
+constexpr FeatureGroup kFeatureGroups[] = {
+    // Resources + security: cgroup limits, the RuntimeDefault seccomp profile, a narrowed
+    // capability set, a non-root user, no_new_privs and a read-only root.
+    {"security", R"({"securityContext": {"runAsUser": 1000, "runAsGroup": 1000, "supplementalGroups": [2000],
+                     "seccompProfile": {"type": "RuntimeDefault"}}})",
+     R"({"resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}},
+        "securityContext": {"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+                            "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true}})"},
+};
+std::vector<std::string> gFeatures;
 
 std::string podBody(const std::string& name) {
   json pod = {{"apiVersion", "v1"},
@@ -42,6 +61,13 @@ std::string podBody(const std::string& name) {
                                              {"image", "busybox:latest"},
                                              {"imagePullPolicy", "IfNotPresent"},
                                              {"command", {"sleep", "3600"}}}})}}}};
+  for (const auto& f : gFeatures) {
+    for (const auto& g : kFeatureGroups) {
+      if (f != g.name) continue;
+      pod["spec"].merge_patch(json::parse(g.specPatch));
+      pod["spec"]["containers"][0].merge_patch(json::parse(g.containerPatch));
+    }
+  }
   return pod.dump();
 }
 
@@ -250,8 +276,9 @@ int main(int argc, char** argv) {
     if (a == "--pods" && i + 1 < argc) opt.pods = std::atoi(argv[++i]);
     else if (a == "--build-dir" && i + 1 < argc) opt.buildDir = argv[++i];
     else if (a == "--daemon-wrapper" && i + 1 < argc) opt.daemonWrapper = argv[++i];
+    else if (a == "--with" && i + 1 < argc) opt.features.push_back(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: pod_start_bench [--pods N (1..250, default 50)] [--build-dir DIR] [--daemon-wrapper \"strace -f -o F\"]\n");
+      std::fprintf(stderr, "usage: pod_start_bench [--pods N (1..250, default 50)] [--build-dir DIR] [--daemon-wrapper \"strace -f -o F\"] [--with security]...\n");
       return 2;
     }
   }
@@ -259,6 +286,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--pods must be in 1..250 (one /24 of pod addresses)\n");
     return 2;
   }
+  for (const auto& f : opt.features) {
+    bool known = false;
+    for (const auto& g : peapod::bench::kFeatureGroups) known = known || f == g.name;
+    if (!known) {
+      std::fprintf(stderr, "--with: unknown feature group \"%s\"\n", f.c_str());
+      return 2;
+    }
+    std::printf("feature group: %s\n", f.c_str());
+  }
+  peapod::bench::gFeatures = opt.features;
   if (::geteuid() != 0) {
     std::fprintf(stderr, "pod_start_bench needs root\n");
     return 2;
