@@ -10,6 +10,8 @@
 #include "node/log_paths.h"
 #include "node/pod_manager.h"
 #include "node/pod_status.h"
+#include "node/fs_group.h"
+#include "node/resources.h"
 #include "node/subpath.h"
 
 namespace peapod::node {
@@ -155,6 +157,7 @@ void PodWorker::start() {
     return;
   }
   if (pod_.status.startTime.value_or("").empty()) pod_.status.startTime = nowText();
+  pod_.status.qosClass = qosClass(pod_.spec);
   pod_.status.hostIP = manager_.facts().hostIP;
   pod_.status.hostIPs = {api::PodIP{pod_.status.hostIP}};
   setCondition(pod_.status, "PodScheduled", true, pod_.metadata.creationTimestamp);
@@ -177,12 +180,12 @@ void PodWorker::start() {
   createSandbox();
 }
 
-bool PodWorker::resolveImages() {
-  bool all = true;
-  std::vector<const api::Container*> containers;
 // Images by pull policy (node/image_puller.h): ready ones are recorded; otherwise the container
 // waits (pulling, ErrImagePull, ImagePullBackOff, ErrImageNeverPull) and the puller wakes this
 // worker when a pull or a back-off ends. An adopted sandbox only looks in the store.
+bool PodWorker::resolveImages() {
+  bool all = true;
+  std::vector<const api::Container*> containers;
   forEachContainer([&](const api::Container& c, bool) { containers.push_back(&c); });
   for (const auto* cp : containers) {
     const auto& c = *cp;
@@ -244,6 +247,8 @@ void PodWorker::createSandbox() {
     return;
   }
   sandbox_ = std::move(*sb);
+  // The kubelet's fsGroup ownership of the pod's volumes (fs_group.h).
+  if (auto st = applyFsGroup(pod_, sandbox_->paths.volumes); !st.ok()) log::warn(st.error().message());
   pod_.status.message.clear();
   pod_.status.podIP = sandbox_->ip;
   pod_.status.podIPs = {api::PodIP{sandbox_->ip}};
@@ -369,7 +374,7 @@ void PodWorker::recordExit(const runtime::ContainerState& ex) {
   api::ContainerStateTerminated t;
   // Like containerd: death by signal N is exit code 128+N.
   t.exitCode = ex.signal != 0 ? 128 + ex.signal : ex.exitCode;
-  t.reason = terminatedReason(t.exitCode, 0);
+  t.reason = terminatedReason(t.exitCode, 0, ex.oomKilled);
   t.startedAt = toApiTime(ex.startedAt);
   t.finishedAt = toApiTime(ex.finishedAt);
   t.containerID = st.containerID;
