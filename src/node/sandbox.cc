@@ -11,7 +11,6 @@
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "network/bandwidth.h"
-#include "base/log.h"
 #include "network/etc_files.h"
 #include "network/pod_network.h"
 #include "node/log_paths.h"
