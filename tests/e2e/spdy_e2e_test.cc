@@ -207,10 +207,21 @@ TEST_F(SpdyE2E, Kubectl120PortForward) {
   fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "spdy", ":8080"});
 }
 
-TEST_F(SpdyE2E, Kubectl135PortForwardFallsBackToSpdy) {
+TEST_F(SpdyE2E, Kubectl135PortForwardTunnelsSpdyInWebSocket) {
   std::string k = requireKubectl("1.35");
   if (k.empty()) GTEST_SKIP() << "kubectl 1.35 is not installed";
   fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "pod/spdy", ":8080"});
+  EXPECT_NE(readFile(daemon_->root() / "daemon.log").find("port-forward default/spdy: SPDY/3.1 tunnelled in WebSocket"),
+            std::string::npos);
+}
+
+TEST_F(SpdyE2E, Kubectl135PortForwardFallsBackToPlainSpdy) {
+  std::string k = requireKubectl("1.35");
+  if (k.empty()) GTEST_SKIP() << "kubectl 1.35 is not installed";
+  // With WebSocket port-forward switched off in the client, it speaks SPDY over the upgraded HTTP.
+  setenv("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false", 1);
+  fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "pod/spdy", ":8080"});
+  unsetenv("KUBECTL_PORT_FORWARD_WEBSOCKETS");
 }
 
 TEST_F(SpdyE2E, PeapodPortForward) {

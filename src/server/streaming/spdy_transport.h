@@ -23,8 +23,11 @@ Response spdyRemoteCommand(const Request& req, PodStreams& pods, RemoteCommandOp
 Response spdyPortForward(const Request& req, PodStreams& pods, const std::string& ns, const std::string& pod);
 
 // True when a WebSocket port-forward request offers SPDY tunnelled in binary messages
-// (Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io, kubectl 1.35).
+// (Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io, kubectl >= 1.31).
 bool wantsTunnelledSpdy(const Request& req);
-// Not available yet: the WebSocket side answers 400 and 1.35 falls back to plain SPDY.
+// port-forward with the SPDY session inside WebSocket binary messages: 101 with that subprotocol,
+// or 400 (kubectl then falls back to plain SPDY).
+Response spdyPortForwardOverWebSocket(const Request& req, PodStreams& pods, const std::string& ns,
+                                      const std::string& pod);
 
 }  // namespace peapod::server::streaming
