@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       std::cerr << "pull_bench: needs " << tool << " (scripts/install-deps)\n";
       return 2;
     }
-  testing::TempDir tmp("peapod-pull-bench");
+  peapod::testing::TempDir tmp("peapod-pull-bench");
 
   // 1. The image: `layers` layers of incompressible data (plus busybox to run), pushed to the registry.
   std::vector<std::vector<image::testing::TarEntry>> content;
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   }
   uint64_t imageBytes = 0;
   for (const auto& e : fs::recursive_directory_iterator(tmp / "layout/blobs")) imageBytes += e.is_regular_file() ? e.file_size() : 0;
-  testing::LocalRegistry reg;
+  peapod::testing::LocalRegistry reg;
   if (!reg.ok()) {
     std::cerr << "pull_bench: " << reg.error() << "\n";
     return 1;
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string busybox = reg.host() + "/bench/busybox:1";
-  if (auto err = reg.push(testing::busyboxImageDir(), "latest", "bench/busybox:1"); !err.empty()) {
+  if (auto err = reg.push(peapod::testing::busyboxImageDir(), "latest", "bench/busybox:1"); !err.empty()) {
     std::cerr << "pull_bench: " << err << "\n";
     return 1;
   }
@@ -109,11 +109,11 @@ int main(int argc, char** argv) {
   // 3. The reference: skopeo copy to an OCI dir, then umoci unpack.
   {
     auto t0 = Clock::now();
-    auto copy = testing::runCommand({"skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref,
+    auto copy = peapod::testing::runCommand({"skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref,
                                      "oci:" + (tmp / "ref").string() + ":bench"});
     double copyMs = msSince(t0);
     auto t1 = Clock::now();
-    auto unpack = testing::runCommand({"umoci", "unpack", "--image", (tmp / "ref").string() + ":bench",
+    auto unpack = peapod::testing::runCommand({"umoci", "unpack", "--image", (tmp / "ref").string() + ":bench",
                                        (tmp / "bundle").string()});
     double unpackMs = msSince(t1);
     if (copy.exitCode != 0 || unpack.exitCode != 0) {
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   }
   // 4. Through the daemon: `peapod pull`, then a pod on a cold store (image only in the registry).
   {
-    testing::PeapodDaemon d;
+    peapod::testing::PeapodDaemon d;
     auto t0 = Clock::now();
     auto pulled = d.peapod({"pull", "-q", ref});
     double ms = msSince(t0);
