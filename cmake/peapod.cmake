@@ -24,7 +24,7 @@ function(peapod_layer name)
     add_executable(${name}_unit_test ${tests} ${fakes})
     target_link_libraries(${name}_unit_test PRIVATE peapod_${name} GTest::gtest GTest::gmock GTest::gtest_main)
     set_target_properties(${name}_unit_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
-    gtest_discover_tests(${name}_unit_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
+    gtest_discover_tests(${name}_unit_test DISCOVERY_TIMEOUT 30 PROPERTIES LABELS unit)
   endif()
 endfunction()
 
@@ -42,7 +42,8 @@ function(peapod_root_tests label)
     target_compile_definitions(${base} PRIVATE PEAPOD_BUILD_DIR="${CMAKE_BINARY_DIR}"
                                                PEAPOD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     add_dependencies(${base} peapod peapod-shim busybox_image)  # they drive the real binaries
-    gtest_discover_tests(${base} PROPERTIES LABELS ${label} RUN_SERIAL TRUE DISCOVERY_TIMEOUT 30
-                                            FIXTURES_REQUIRED leak_check)
+    # DISCOVERY_TIMEOUT is an argument, not a property: inside PROPERTIES it would swallow the rest.
+    gtest_discover_tests(${base} DISCOVERY_TIMEOUT 30
+                         PROPERTIES LABELS ${label} RUN_SERIAL TRUE FIXTURES_REQUIRED leak_check)
   endforeach()
 endfunction()

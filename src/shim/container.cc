@@ -1,10 +1,12 @@
 #include "shim/container.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 
 #include "base/log.h"
 #include "base/scope_exit.h"
@@ -185,9 +187,18 @@ void Container::onExited(const siginfo_t& info) {
   log_.reset();
   pidfd_.reset();
   // 3. Clean up: the scratch tmpfs died with the mount namespace; its mount point and the
-  //    cgroup remain.
+  //    cgroup remain. Without a PID namespace of its own (shareProcessNamespace, hostPID) the
+  //    container's other processes outlive its main one: kill them, as runc does.
   ::rmdir(scratchDir_.c_str());
+  if (!spec_.newPidNamespace) killRemainingProcesses();
   if (auto st = pod_.cgroups->remove(cgroupPath()); !st.ok()) log::warn(st.error().message());
+}
+
+void Container::killRemainingProcesses() {
+  for (const auto& dir : pod_.cgroups->paths(cgroupPath())) {
+    std::ifstream procs(dir + "/cgroup.procs");
+    for (int pid; procs >> pid;) ::kill(pid, SIGKILL);
+  }
 }
 
 Status Container::signal(int sig) {

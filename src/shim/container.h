@@ -52,6 +52,7 @@ class Container {
   Container(const runtime::ContainerSpec& spec, const PodContext& pod);
   void writeRecord(runtime::LogStream s, std::string_view content, bool partial);
   void closeStream(runtime::LogStream s);
+  void killRemainingProcesses();  // SIGKILL to whatever is left in its cgroup
   std::string cgroupPath() const { return pod_.cgroupParent + "/" + state_.name; }
 
   PodContext pod_;
