@@ -20,6 +20,7 @@ struct NodeConfig {
   std::string cgroupParent = "peapod";  // every pod cgroup lives under it, in each controller
   std::string clusterDomain = "cluster.local";
   std::vector<std::string> clusterDNS;  // empty: pods use the host's resolv.conf
+  std::string kubernetesService = "10.96.0.1:443";  // HOST:PORT behind KUBERNETES_SERVICE_* in pods
   std::string resolvConf = "/etc/resolv.conf";  // the host's, for dnsPolicy Default (kubelet --resolv-conf)
   std::chrono::milliseconds restartBackoffBase{10'000};  // kubelet: 10 s doubling ...
   std::chrono::milliseconds restartBackoffMax{300'000};  // ... up to 5 min (also ImagePullBackOff)

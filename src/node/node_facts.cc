@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -43,6 +44,11 @@ int64_t memTotalBytes() {
 NodeFacts discoverNodeFacts(const NodeConfig& config) {
   NodeFacts f;
   f.hostIP = primaryIPv4(config.bridge.name);
+  // Validated by the daemon's flag parsing: "HOST:PORT" with a numeric port.
+  if (size_t colon = config.kubernetesService.rfind(':'); colon != std::string::npos) {
+    f.kubernetesServiceHost = config.kubernetesService.substr(0, colon);
+    f.kubernetesServicePort = std::atoi(config.kubernetesService.c_str() + colon + 1);
+  }
   f.cpuMillis = static_cast<int64_t>(sysconf(_SC_NPROCESSORS_ONLN)) * 1000;
   f.memoryBytes = memTotalBytes();
   struct statvfs st {};

@@ -58,6 +58,16 @@ void registerDaemonCommand(CLI::App& app) {
   cmd->add_option("--bridge", n.bridge.name, "the pod bridge interface")->capture_default_str();
   cmd->add_option("--pod-cidr", n.bridge.cidr, "pod addresses; the bridge takes the first")->capture_default_str();
   cmd->add_option("--cgroup-parent", n.cgroupParent, "cgroup under which pod cgroups are made")->capture_default_str();
+  cmd->add_option("--kubernetes-service", n.kubernetesService,
+                  "HOST:PORT of the cluster's kubernetes service, for the KUBERNETES_SERVICE_* variables")
+      ->capture_default_str()
+      ->check([](const std::string& v) -> std::string {
+        size_t colon = v.rfind(':');
+        bool ok = colon != std::string::npos && colon > 0 && colon + 1 < v.size() &&
+                  v.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+                  std::atoi(v.c_str() + colon + 1) > 0 && std::atoi(v.c_str() + colon + 1) < 65536;
+        return ok ? std::string() : "must be HOST:PORT, e.g. 10.96.0.1:443";
+      });
   cmd->add_option("--cluster-dns", n.clusterDNS, "nameserver for ClusterFirst pods (repeatable); none: the host's");
   cmd->add_option("--cluster-domain", n.clusterDomain, "DNS domain of the cluster")->capture_default_str();
   cmd->add_option("--resolv-conf", n.resolvConf, "the host resolv.conf pods with dnsPolicy Default get")
