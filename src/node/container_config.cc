@@ -1,5 +1,8 @@
 #include "node/container_config.h"
 
+#include <limits.h>
+#include <unistd.h>
+
 #include <charconv>
 
 #include "node/security_config.h"
@@ -24,6 +27,11 @@ bool parseId(const std::string& s, uint32_t& out) {
 }
 
 }  // namespace
+
+std::string nodeHostname() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  return ::gethostname(buf, sizeof buf) == 0 ? std::string(buf) : std::string();
+}
 
 std::string podHostname(const api::Pod& pod) {
   std::string h = pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname;
@@ -58,7 +66,8 @@ Result<std::vector<std::string>> containerEnv(const api::Pod& pod, const api::Co
   bool hasPath = false;
   for (const auto& e : env) hasPath = hasPath || e.rfind("PATH=", 0) == 0;
   if (!hasPath) setEnv(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  setEnv(env, "HOSTNAME", podHostname(pod));
+  // The UTS hostname the container sees: a host-network pod keeps the node's (containerd).
+  setEnv(env, "HOSTNAME", pod.spec.hostNetwork ? nodeHostname() : podHostname(pod));
   PEAPOD_ASSIGN_OR_RETURN(auto kubelet, kubeletEnv(pod, c, node));
   for (const auto& e : kubelet) {
     size_t eq = e.find('=');

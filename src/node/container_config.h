@@ -37,5 +37,7 @@ Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api:
 
 // The pod's hostname: spec.hostname or the pod name, truncated to 63 characters.
 std::string podHostname(const api::Pod& pod);
+// The node's own hostname (what host-network pods see).
+std::string nodeHostname();
 
 }  // namespace peapod::node

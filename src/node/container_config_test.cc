@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace peapod::node {
 namespace {
 
@@ -44,6 +46,15 @@ api::Pod namedPod(const std::string& name) {
   api::Pod pod;
   pod.metadata.name = name;
   return pod;
+}
+
+TEST(ContainerEnv, HostNetworkPodsSeeTheNodesHostname) {
+  auto pod = namedPod("web");
+  pod.spec.hostNetwork = true;
+  auto env = containerEnv(pod, api::Container{}, image::ImageConfig{}, NodeFacts{});
+  ASSERT_TRUE(env.ok());
+  ASSERT_FALSE(nodeHostname().empty());
+  EXPECT_NE(std::find(env->begin(), env->end(), "HOSTNAME=" + nodeHostname()), env->end());
 }
 
 TEST(ContainerEnv, ImageThenHostnameThenServiceVarsThenContainerOverrides) {
