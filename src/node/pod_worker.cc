@@ -168,10 +168,18 @@ void PodWorker::start() {
     after(deadlineTimer_, std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(left)),
           [this] { onDeadline(); });
   }
-  if (!pod_.status.podIP.empty() &&
-      std::filesystem::exists(manager_.config().podRunDir(uid()) / "shim.sock")) {
-    adopt();
-    return;
+  if (std::filesystem::exists(manager_.config().podRunDir(uid()) / "shim.sock")) {
+    // A previous daemon's sandbox. Its address may not have reached the store before a crash:
+    // the run dir has it (host-network pods use the node's).
+    if (pod_.status.podIP.empty()) {
+      pod_.status.podIP = pod_.spec.hostNetwork ? pod_.status.hostIP : recordedPodIP(manager_.config(), uid());
+      if (!pod_.status.podIP.empty()) pod_.status.podIPs = {api::PodIP{pod_.status.podIP}};
+    }
+    if (!pod_.status.podIP.empty()) {
+      adopt();
+      return;
+    }
+    discardSandbox(manager_.config(), pod_);
   }
   if (!resolveImages()) {
     afterChange();

@@ -17,6 +17,7 @@
 #include "node/sandbox_network.h"
 #include "node/volumes.h"
 #include "runtime/shim_launcher.h"
+#include "runtime/shim_protocol.h"
 #include "sys/unique_fd.h"
 
 namespace peapod::node {
@@ -192,6 +193,18 @@ Result<Sandbox> adoptSandbox(asio::io_context& io, const NodeConfig& config, con
     else sb.hostPorts = std::move(*lease);
   }
   return sb;
+}
+
+std::string recordedPodIP(const NodeConfig& config, const std::string& uid) {
+  return readHostFile((config.podRunDir(uid) / "pod-ip").string());
+}
+
+void discardSandbox(const NodeConfig& config, const api::Pod& pod) {
+  std::string sock = (config.podRunDir(pod.metadata.uid) / "shim.sock").string();
+  if (auto fd = runtime::connectShim(sock); fd.ok()) {
+    if (auto r = runtime::callShim(fd->get(), {{"id", 1}, {"op", "shutdown"}}); !r.ok()) log::warn(r.error().message());
+  }
+  removePodFiles(config, pod, false);
 }
 
 std::vector<std::string> sandboxAddresses(const NodeConfig& config) {

@@ -43,6 +43,12 @@ Result<Sandbox> createSandbox(asio::io_context& io, const NodeConfig& config, co
                               const std::string& ip, network::HostPorts& hostPorts,
                               ShimConnection::ExitHandler onExit, ShimConnection::ClosedHandler onClosed);
 
+// The pod address a sandbox recorded in its run dir ("" when it never got one).
+std::string recordedPodIP(const NodeConfig& config, const std::string& uid);
+// Shuts down a shim a crashed daemon left mid-creation (no address yet, so the API never saw
+// anything run in it), so a fresh sandbox does not run beside it.
+void discardSandbox(const NodeConfig& config, const api::Pod& pod);
+
 // Re-attaches to the shim a previous daemon started, if it is still there, and re-opens its
 // hostPort proxies (they lived in the previous daemon).
 Result<Sandbox> adoptSandbox(asio::io_context& io, const NodeConfig& config, const api::Pod& pod,
