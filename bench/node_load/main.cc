@@ -77,7 +77,8 @@ bool waitRunning(cli::HttpClient& http, const std::string& prefix, int count, in
     auto r = http.request("GET", podsPath());
     if (r.ok() && r->status == 200) {
       int n = 0;
-      for (const auto& p : json::parse(r->body)["items"]) {
+      json list = json::parse(r->body);  // a local: a range over a temporary's member dangles
+      for (const auto& p : list["items"]) {
         if (p["metadata"].value("name", "").rfind(prefix, 0) == 0 && podRunning(p)) ++n;
       }
       if (n >= count) return true;
@@ -188,7 +189,8 @@ void probeOverhead(BenchEnv& env, const Options& opt) {
                      {"readinessProbe", {{"tcpSocket", {{"port", 8080}}}, {"periodSeconds", 1}}}}},
   };
   for (const auto& v : variants) {
-    std::string prefix = std::string("probe-") + v.name + "-";
+    std::string prefix = std::string("probe-") + v.name + "-";  // names are lower-case DNS labels
+    for (auto& ch : prefix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     for (int i = 0; i < kPods; ++i) create(http, podObject(prefix + std::to_string(i), v.container));
     // httpd answers 404 for "/": readiness never succeeds, but every probe still runs.
     std::this_thread::sleep_for(std::chrono::seconds(2));
