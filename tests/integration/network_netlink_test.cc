@@ -13,19 +13,12 @@
 #include "sys/netlink.h"
 #include "sys/unique_fd.h"
 #include "testing/fixtures.h"
+#include "testing/netns.h"
 
 namespace peapod::sys {
 namespace {
 
-UniqueFd newNetns() {
-  UniqueFd fd;
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNET) != 0) return;
-    fd.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  });
-  t.join();
-  return fd;
-}
+using peapod::testing::newNetns;
 
 class NetlinkTest : public ::testing::Test {
  protected:

@@ -24,6 +24,7 @@
 #include "sys/netlink.h"
 #include "sys/unique_fd.h"
 #include "testing/fixtures.h"
+#include "testing/netns.h"
 
 namespace peapod::network {
 namespace {
@@ -45,17 +46,7 @@ void inNetns(int netnsFd, const std::function<void()>& fn) {
   t.join();
 }
 
-// A new network namespace held only by the returned fd: closing it destroys the netns
-// (and the pod end of the veth with it, taking the host end along).
-UniqueFd newNetns() {
-  UniqueFd fd;
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNET) != 0) return;
-    fd.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  });
-  t.join();
-  return fd;
-}
+using peapod::testing::newNetns;
 
 bool linkExists(const std::string& name) { return std::filesystem::exists("/sys/class/net/" + name); }
 

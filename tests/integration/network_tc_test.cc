@@ -11,19 +11,12 @@
 #include "sys/netlink.h"
 #include "sys/unique_fd.h"
 #include "testing/fixtures.h"
+#include "testing/netns.h"
 
 namespace peapod::sys {
 namespace {
 
-UniqueFd newNetns() {
-  UniqueFd fd;
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNET) != 0) return;
-    fd.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  });
-  t.join();
-  return fd;
-}
+using peapod::testing::newNetns;
 
 // Runs f on a thread inside `netns` (netns is per thread), for code that opens its own sockets.
 template <class F>
