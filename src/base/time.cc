@@ -64,6 +64,13 @@ std::optional<WallTime> parseRfc3339(std::string_view s) {
          std::chrono::duration_cast<WallClock::duration>(std::chrono::nanoseconds(nanos));
 }
 
+std::string nowRfc3339() { return formatRfc3339(WallClock::now()); }
+
+std::string secondsPrecision(const std::string& rfc3339) {
+  auto t = parseRfc3339(rfc3339);
+  return t ? formatRfc3339(*t) : rfc3339;
+}
+
 std::string humanDuration(std::chrono::seconds d) {
   long s = d.count();
   if (s < 0) s = 0;

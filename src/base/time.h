@@ -15,6 +15,11 @@ using WallTime = WallClock::time_point;
 std::string formatRfc3339(WallTime t);
 // "2026-11-22T17:40:01.123456789Z": the CRI log line timestamp.
 std::string formatRfc3339Nano(WallTime t);
+// formatRfc3339 of the current time.
+std::string nowRfc3339();
+// "…T17:40:01.123456789Z" -> "…T17:40:01Z", the precision metav1.Time carries; malformed text
+// comes back as it was.
+std::string secondsPrecision(const std::string& rfc3339);
 // Parses both forms above (and "+00:00" offsets); nullopt when malformed.
 std::optional<WallTime> parseRfc3339(std::string_view s);
 // kubectl's short age: "5s", "3m12s", "2d" (HumanDuration rules).

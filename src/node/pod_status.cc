@@ -19,6 +19,8 @@ bool succeeded(const api::ContainerStatus* s) {
 
 }  // namespace
 
+bool isTerminalPhase(const std::string& phase) { return phase == "Succeeded" || phase == "Failed"; }
+
 bool isSidecar(const api::Container& c) { return c.restartPolicy.value_or("") == "Always"; }
 
 bool shouldRestartContainer(const api::PodSpec& spec, const api::Container& c, bool init, int exitCode) {

@@ -14,6 +14,9 @@ namespace peapod::node {
 std::string podPhase(const api::PodSpec& spec, const std::vector<api::ContainerStatus>& initStatuses,
                      const std::vector<api::ContainerStatus>& statuses);
 
+// Succeeded or Failed: the pod runs nothing more.
+bool isTerminalPhase(const std::string& phase);
+
 // Whether a container that exited with `exitCode` is started again under `restartPolicy`.
 bool shouldRestart(const std::string& restartPolicy, int exitCode);
 

@@ -19,19 +19,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// A pod IP goes back to the IPAM, unless it is the node's own (hostNetwork).
-void releasePodIP(PodManager& manager, const api::Pod& pod, const std::string& ip) {
-  if (!pod.spec.hostNetwork) manager.ipam().release(ip);
-}
-
-std::string nowText() { return formatRfc3339(WallClock::now()); }
-
-// RFC3339Nano from the shim -> the seconds precision metav1.Time carries.
-std::string toApiTime(const std::string& nano) {
-  auto t = parseRfc3339(nano);
-  return t ? formatRfc3339(*t) : nano;
-}
-
 std::string newContainerId() {
   static std::mt19937_64 rng{std::random_device{}()};
   static const char kHex[] = "0123456789abcdef";
@@ -52,27 +39,11 @@ int stopSignal(const image::ImageConfig& config) {
   return it == kSignals.end() ? SIGTERM : it->second;
 }
 
-bool isTerminal(const std::string& phase) { return phase == "Succeeded" || phase == "Failed"; }
-
 }  // namespace
-
-template <class F>
-void PodWorker::post(F f) {
-  asio::post(manager_.io(), [alive = alive_, f = std::move(f)]() mutable {
-    if (*alive) f();
-  });
-}
-
-template <class F>
-void PodWorker::after(asio::steady_timer& t, milliseconds d, F f) {
-  t.expires_after(d);
-  t.async_wait([alive = alive_, f = std::move(f)](const boost::system::error_code& ec) mutable {
-    if (!ec && *alive) f();
-  });
-}
 
 PodWorker::PodWorker(PodManager& manager, api::Pod pod)
     : manager_(manager),
+      io_(manager.io()),
       pod_(std::move(pod)),
       graceTimer_(manager.io()),
       retryTimer_(manager.io()),
@@ -87,12 +58,6 @@ PodWorker::PodWorker(PodManager& manager, api::Pod pod)
 PodWorker::~PodWorker() {
   *alive_ = false;
   manager_.imagePuller().forget(uid());
-}
-
-template <class F>
-void PodWorker::forEachContainer(F f) const {
-  for (const auto& c : pod_.spec.initContainers) f(c, true);
-  for (const auto& c : pod_.spec.containers) f(c, false);
 }
 
 int PodWorker::stopSignalOf(const std::string& name) const {
@@ -152,11 +117,11 @@ void PodWorker::start() {
     beginTermination(milliseconds(0));
     return;
   }
-  if (isTerminal(pod_.status.phase)) {
+  if (isTerminalPhase(pod_.status.phase)) {
     done_ = true;
     return;
   }
-  if (pod_.status.startTime.value_or("").empty()) pod_.status.startTime = nowText();
+  if (pod_.status.startTime.value_or("").empty()) pod_.status.startTime = nowRfc3339();
   pod_.status.qosClass = qosClass(pod_.spec);
   pod_.status.hostIP = manager_.facts().hostIP;
   pod_.status.hostIPs = {api::PodIP{pod_.status.hostIP}};
@@ -227,7 +192,7 @@ void PodWorker::createSandbox() {
   auto ip = pod_.spec.hostNetwork ? Result<std::string>(manager_.facts().hostIP) : manager_.ipam().allocate();
   if (!ip.ok()) {
     log::error("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name + ": " + ip.error().message());
-    setCondition(pod_.status, "PodReadyToStartContainers", false, nowText());
+    setCondition(pod_.status, "PodReadyToStartContainers", false, nowRfc3339());
     pod_.status.message = ip.error().message();
     afterChange();
     return;
@@ -236,7 +201,7 @@ void PodWorker::createSandbox() {
       manager_.io(), manager_.config(), pod_, *ip, manager_.hostPorts(),
       [this](const runtime::ContainerState& st) { onExit(st); }, [this] { onShimClosed(); });
   if (!sb.ok()) {
-    releasePodIP(manager_, pod_, *ip);
+    releaseAddress(*ip);
     if (sb.error().code() == EADDRINUSE) {
       // The kubelet's admission (NodePorts predicate): this pod fails, the holder runs on.
       failedReason_ = "NodePorts";
@@ -248,7 +213,7 @@ void PodWorker::createSandbox() {
     }
     log::error("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name +
                ": create sandbox: " + sb.error().message());
-    setCondition(pod_.status, "PodReadyToStartContainers", false, nowText());
+    setCondition(pod_.status, "PodReadyToStartContainers", false, nowRfc3339());
     pod_.status.message = "create pod sandbox: " + sb.error().message();
     afterChange();
     after(retryTimer_, manager_.config().restartBackoffBase, [this] { start(); });
@@ -260,7 +225,7 @@ void PodWorker::createSandbox() {
   pod_.status.message.clear();
   pod_.status.podIP = sandbox_->ip;
   pod_.status.podIPs = {api::PodIP{sandbox_->ip}};
-  setCondition(pod_.status, "PodReadyToStartContainers", true, nowText());
+  setCondition(pod_.status, "PodReadyToStartContainers", true, nowRfc3339());
   advance();
   afterChange();
 }
@@ -297,7 +262,7 @@ void PodWorker::adopt() {
   if (!state.ok()) {
     log::warn("pod " + pod_.metadata.name + ": its shim is gone (" + state.error().message() +
               "); starting a new sandbox");
-    releasePodIP(manager_, pod_, pod_.status.podIP);
+    releaseAddress(pod_.status.podIP);
     pod_.status.podIP.clear();
     pod_.status.podIPs.clear();
     removePodFiles(manager_.config(), pod_, false);
@@ -321,7 +286,7 @@ void PodWorker::adopt() {
     run.attempt++;
     auto& cs = statusOf(st->name);
     if (cs.state.running) startProbes(st->name, /*afterStartup=*/cs.started.value_or(false));
-    else markRunning(st->name, toApiTime(st->startedAt));  // its postStart was cut short: not re-run
+    else markRunning(st->name, secondsPrecision(st->startedAt));  // its postStart was cut short: not re-run
   }
   advance();
   afterChange();
@@ -370,136 +335,7 @@ void PodWorker::startContainer(const std::string& name) {
   event("Normal", "Pulled", "Container image \"" + c->image + "\" already present on machine");
   event("Normal", "Created", "Created container " + name);
   event("Normal", "Started", "Started container " + name);
-  onContainerStarted(name, toApiTime(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now())));
-}
-
-// Turns an exit the shim reported into the container's terminated state.
-void PodWorker::recordExit(const runtime::ContainerState& ex) {
-  auto& run = runs_[ex.name];
-  run.running = false;
-  forgetRun(ex.name);
-  auto& st = statusOf(ex.name);
-  api::ContainerStateTerminated t;
-  // Like containerd: death by signal N is exit code 128+N.
-  t.exitCode = ex.signal != 0 ? 128 + ex.signal : ex.exitCode;
-  t.reason = terminatedReason(t.exitCode, 0, ex.oomKilled);
-  t.startedAt = toApiTime(ex.startedAt);
-  t.finishedAt = toApiTime(ex.finishedAt);
-  t.containerID = st.containerID;
-  st.state = {};
-  st.state.terminated = t;
-  st.ready = false;
-  st.started = false;
-  auto started = parseRfc3339(ex.startedAt), finished = parseRfc3339(ex.finishedAt);
-  if (started && finished && *finished - *started >= std::chrono::minutes(10)) run.backoffCount = 0;
-}
-
-void PodWorker::onExit(const runtime::ContainerState& ex) {
-  auto it = runs_.find(ex.name);
-  if (it == runs_.end() || !it->second.running) return;  // stale or unknown
-  recordExit(ex);
-  if (terminating_) {
-    stopSidecarsIfAppsDone();
-    afterChange();
-    maybeFinishTermination();
-    return;
-  }
-  const api::Container* c = containerSpec(ex.name);
-  int code = statusOf(ex.name).state.terminated->exitCode;
-  bool podDone = isTerminal(podPhase(pod_.spec, pod_.status.initContainerStatuses, pod_.status.containerStatuses));
-  if (c && failedReason_.empty() && !podDone && shouldRestartContainer(pod_.spec, *c, isInit(ex.name), code)) {
-    scheduleRestart(ex.name);
-  } else if (isInit(ex.name) && code == 0) {
-    advance();
-  }
-  stopSidecarsIfAppsDone();
-  afterChange();
-}
-
-// Sidecars serve the app containers: once those have all finished for good, sidecars get their
-// stop signal, and SIGKILL when the grace period ends (termination arms its own timer).
-void PodWorker::stopSidecarsIfAppsDone() {
-  if (pod_.spec.initContainers.empty() || sidecarsStopping_ || anyRunning(false)) return;
-  bool appsDone = terminating_ || !failedReason_.empty() ||
-                  isTerminal(podPhase(pod_.spec, pod_.status.initContainerStatuses, pod_.status.containerStatuses));
-  if (!appsDone || !anyRunning()) return;
-  sidecarsStopping_ = true;
-  signalRunning(0);
-  if (!terminating_ && failedReason_.empty()) {
-    after(graceTimer_, std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)),
-          [this] { signalRunning(SIGKILL); });
-  }
-}
-
-// The kubelet's CrashLoopBackOff: restart at once the first time, then after a doubling delay.
-void PodWorker::scheduleRestart(const std::string& name) {
-  auto& run = runs_[name];
-  auto& st = statusOf(name);
-  auto delay = restartDelay(run.backoffCount, manager_.config().restartBackoffBase, manager_.config().restartBackoffMax);
-  run.backoffCount++;
-  run.restartPending = true;
-  st.lastState = {};
-  st.lastState.terminated = st.state.terminated;
-  if (delay.count() == 0) {
-    post([this, name] {
-      startContainer(name);
-      afterChange();
-    });
-    return;
-  }
-  st.state = {};
-  std::string secs = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(delay).count()) + "s";
-  st.state.waiting = api::ContainerStateWaiting{
-      "CrashLoopBackOff", "back-off " + secs + " restarting failed container=" + name + " pod=" + pod_.metadata.name +
-                              "_" + pod_.metadata.namespace_ + "(" + uid() + ")"};
-  event("Warning", "BackOff", "Back-off restarting failed container " + name + " in pod " + pod_.metadata.name + "_" +
-                                  pod_.metadata.namespace_ + "(" + uid() + ")");
-  after(*run.timer, delay, [this, name] {
-    startContainer(name);
-    afterChange();
-  });
-}
-
-void PodWorker::onShimClosed() {
-  if (!sandbox_) return;
-  log::warn("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name + ": shim exited unexpectedly");
-  for (auto& [name, run] : runs_) {
-    if (!run.running) continue;
-    runtime::ContainerState ex;
-    ex.name = name;
-    ex.signal = SIGKILL;
-    ex.finishedAt = formatRfc3339Nano(WallClock::now());
-    recordExit(ex);
-  }
-  releasePodIP(manager_, pod_, sandbox_->ip);
-  releaseSandbox(*sandbox_);
-  sandbox_.reset();
-  if (terminating_) {
-    maybeFinishTermination();
-    return;
-  }
-  // A dead sandbox: the kubelet makes a new one and restarts the containers by policy.
-  pod_.status.podIP.clear();
-  pod_.status.podIPs.clear();
-  forEachContainer([&](const api::Container& c, bool init) {
-    auto& st = statusOf(c.name);
-    if (st.state.terminated && shouldRestartContainer(pod_.spec, c, init, st.state.terminated->exitCode)) {
-      runs_[c.name].restartPending = true;
-      st.lastState = {};
-      st.lastState.terminated = st.state.terminated;
-    }
-  });
-  afterChange();
-  if (!isTerminal(pod_.status.phase)) {
-    after(retryTimer_, milliseconds(0), [this] {
-      createSandbox();
-      // Containers that will not run again keep their state; the rest start over in order.
-      for (auto& [name, run] : runs_) {
-        if (run.restartPending && sandbox_) startContainer(name);
-      }
-      afterChange();
-    });
-  }
+  onContainerStarted(name, secondsPrecision(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now())));
 }
 
 void PodWorker::update(const api::Pod& pod) {
@@ -515,92 +351,8 @@ void PodWorker::update(const api::Pod& pod) {
   }
 }
 
-void PodWorker::kill() {
-  removed_ = true;
-  forceKill_ = true;
-  if (!terminating_) beginTermination(milliseconds(0));
-  else signalRunning(SIGKILL);
-}
-
-// Graceful termination: the stop signal to every container at once, SIGKILL when the grace
-// period ends, then the sandbox goes and the object is deleted.
-void PodWorker::beginTermination(milliseconds grace) {
-  terminating_ = true;
-  retryTimer_.cancel();
-  deadlineTimer_.cancel();
-  if (!sandbox_ || !anyRunning()) {
-    maybeFinishTermination();
-    return;
-  }
-  stopContainers(grace);
-}
-
-// App containers get their stop signal at once (sidecars once the apps are gone), SIGKILL for
-// everything left when the grace period ends.
-void PodWorker::stopContainers(milliseconds grace) {
-  for (auto& [name, run] : runs_) run.timer->cancel();
-  if (grace.count() <= 0) {
-    signalRunning(SIGKILL);
-    return;
-  }
-  graceEnd_ = std::chrono::steady_clock::now() + grace;
-  signalRunning(0, /*sidecars=*/false);
-  stopSidecarsIfAppsDone();
-  after(graceTimer_, grace, [this] { signalRunning(SIGKILL); });
-}
-
-// The kubelet's activeDeadlineSeconds: the pod fails as a whole and its containers are stopped.
-void PodWorker::onDeadline() {
-  if (terminating_ || isTerminal(pod_.status.phase)) return;
-  event("Normal", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
-  failedReason_ = "DeadlineExceeded";
-  failedMessage_ = "Pod was active on the node longer than the specified deadline";
-  stopContainers(std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)));
-  afterChange();
-}
-
-// signal 0 means a graceful stop: the preStop hook, then the image's STOPSIGNAL (SIGTERM by
-// default). A container whose preStop ran keeps its own SIGKILL deadline (probe_lifecycle.cc).
-void PodWorker::signalRunning(int signal, bool sidecars) {
-  if (!sandbox_) return;
-  std::vector<std::string> names;
-  for (auto& [name, run] : runs_) {
-    if (!run.running) continue;
-    const auto* c = containerSpec(name);
-    if (!sidecars && c && isInit(name) && isSidecar(*c)) continue;
-    if (signal == SIGKILL && run.preStopStarted && !forceKill_) continue;
-    names.push_back(name);
-  }
-  auto now = std::chrono::steady_clock::now();
-  auto grace = graceEnd_ ? std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(*graceEnd_ - now))
-                         : milliseconds(std::chrono::seconds(pod_.spec.terminationGracePeriodSeconds.value_or(30)));
-  for (const auto& name : names) {
-    if (signal == 0) stopContainer(name, grace, "");
-    else signalOne(name, signal);
-  }
-}
-
-void PodWorker::maybeFinishTermination() {
-  if (anyRunning() || finished_) return;
-  finished_ = true;
-  graceTimer_.cancel();
-  teardownSandbox();
-  removePodFiles(manager_.config(), pod_, true);
-  if (!removed_) {
-    removed_ = true;
-    manager_.callbacks().terminated(pod_);
-  }
-  manager_.release(uid());
-}
-
-void PodWorker::teardownSandbox() {
-  done_ = true;
-  if (!sandbox_) return;
-  auto r = sandbox_->shim->call("shutdown");
-  if (!r.ok()) log::warn("shim shutdown for pod " + pod_.metadata.name + ": " + r.error().message());
-  releasePodIP(manager_, pod_, sandbox_->ip);
-  releaseSandbox(*sandbox_);
-  sandbox_.reset();
+void PodWorker::releaseAddress(const std::string& ip) {
+  if (!pod_.spec.hostNetwork) manager_.ipam().release(ip);
 }
 
 void PodWorker::afterChange() {
@@ -612,12 +364,12 @@ void PodWorker::afterChange() {
   }
   bool allReady = !pod_.status.containerStatuses.empty();
   for (const auto& s : pod_.status.containerStatuses) allReady = allReady && s.ready;
-  std::string now = nowText();
+  std::string now = nowRfc3339();
   bool init = initialized(pod_.spec, pod_.status.initContainerStatuses);
   setCondition(pod_.status, "Initialized", init, now, init ? "" : "ContainersNotInitialized");
   setCondition(pod_.status, "ContainersReady", allReady, now, allReady ? "" : "ContainersNotReady");
   setCondition(pod_.status, "Ready", allReady, now, allReady ? "" : "ContainersNotReady");
-  if (isTerminal(pod_.status.phase) && !anyRunning() && !terminating_) {
+  if (isTerminalPhase(pod_.status.phase) && !anyRunning() && !terminating_) {
     // Finished pods keep their object and logs but give back their sandbox and address.
     setCondition(pod_.status, "PodReadyToStartContainers", false, now);
     teardownSandbox();

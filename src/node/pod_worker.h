@@ -1,6 +1,7 @@
-// PodWorker: one pod's lifecycle on this node, as the kubelet's pod worker runs it: sandbox,
-// containers in order, restarts with back-off by restartPolicy, graceful termination, status,
-// probes and lifecycle hooks (probe_lifecycle.cc).
+// PodWorker: one pod's lifecycle on this node, as the kubelet's pod worker runs it: images,
+// sandbox and containers in order (pod_worker.cc), exits and restarts with back-off by
+// restartPolicy (pod_worker_exits.cc), graceful termination (pod_worker_termination.cc), probes
+// and lifecycle hooks (probe_lifecycle.cc), volumes (pod_worker_volumes.cc).
 #pragma once
 
 #include <chrono>
@@ -73,7 +74,9 @@ class PodWorker {
   void onDeadline();
   void signalRunning(int signal, bool sidecars = true);
   void maybeFinishTermination();
-  void teardownSandbox();
+  void teardownSandbox();  // shim shutdown, then dropSandbox
+  void dropSandbox();      // the address and the sandbox's host resources go back
+  void releaseAddress(const std::string& ip);  // to the IPAM, unless it is the node's own
   // probe_lifecycle.cc
   void onContainerStarted(const std::string& name, const std::string& startedAt);
   void markRunning(const std::string& name, const std::string& startedAt);
@@ -86,7 +89,8 @@ class PodWorker {
   HandlerContext handlerContext(const api::Container& c) const;
   std::string podRef() const;
   void afterChange();  // recompute phase and conditions, then publish (coalesced)
-  template <class F> void post(F f);  // runs f on the loop later, unless this worker is gone
+  // Both run f on the loop later (now, or when the timer fires), unless this worker is gone.
+  template <class F> void post(F f);
   template <class F> void after(asio::steady_timer& t, std::chrono::milliseconds d, F f);
   api::ContainerStatus& statusOf(const std::string& name);
   const api::Container* containerSpec(const std::string& name) const;
@@ -97,6 +101,7 @@ class PodWorker {
   template <class F> void forEachContainer(F f) const;  // init containers first, in spec order
 
   PodManager& manager_;
+  asio::io_context& io_;  // the manager's loop
   api::Pod pod_;
   std::map<std::string, Run> runs_;
   std::optional<Sandbox> sandbox_;
@@ -122,5 +127,26 @@ class PodWorker {
   std::unique_ptr<asio::steady_timer> usageTimer_;
   std::string mountError_;  // the last FailedMount message; "" once volumes are set up
 };
+
+template <class F>
+void PodWorker::post(F f) {
+  asio::post(io_, [alive = alive_, f = std::move(f)]() mutable {
+    if (*alive) f();
+  });
+}
+
+template <class F>
+void PodWorker::after(asio::steady_timer& t, std::chrono::milliseconds d, F f) {
+  t.expires_after(d);
+  t.async_wait([alive = alive_, f = std::move(f)](const boost::system::error_code& ec) mutable {
+    if (!ec && *alive) f();
+  });
+}
+
+template <class F>
+void PodWorker::forEachContainer(F f) const {
+  for (const auto& c : pod_.spec.initContainers) f(c, true);
+  for (const auto& c : pod_.spec.containers) f(c, false);
+}
 
 }  // namespace peapod::node

@@ -15,24 +15,6 @@ namespace {
 // that set a sizeLimit, so a shorter period costs an idle node nothing.
 constexpr std::chrono::seconds kUsagePeriod{3};
 
-bool finished(const std::string& phase) { return phase == "Succeeded" || phase == "Failed"; }
-
-// Like PodWorker::after/post (pod_worker.cc): nothing runs once the worker is gone.
-template <class F>
-void afterDelay(asio::steady_timer& t, std::chrono::milliseconds d, const std::shared_ptr<bool>& alive, F f) {
-  t.expires_after(d);
-  t.async_wait([alive, f = std::move(f)](const boost::system::error_code& ec) mutable {
-    if (!ec && *alive) f();
-  });
-}
-
-template <class F>
-void postLater(asio::io_context& io, const std::shared_ptr<bool>& alive, F f) {
-  asio::post(io, [alive, f = std::move(f)]() mutable {
-    if (*alive) f();
-  });
-}
-
 }  // namespace
 
 bool PodWorker::setUpPodVolumes() {
@@ -45,8 +27,7 @@ bool PodWorker::setUpPodVolumes() {
     mountError_ = s.error().message();
     event("Warning", "FailedMount", mountError_);
     afterChange();
-    afterDelay(retryTimer_, std::max(manager_.config().restartBackoffBase, std::chrono::milliseconds(1000)), alive_,
-               [this] { createSandbox(); });
+    after(retryTimer_, std::max(manager_.config().restartBackoffBase, std::chrono::milliseconds(1000)), [this] { createSandbox(); });
     return false;
   }
   mountError_.clear();
@@ -67,7 +48,7 @@ void PodWorker::objectsChanged() {
   if (!sandbox_) {
     if (!mountError_.empty()) {  // a volume waited for this object
       retryTimer_.cancel();
-      postLater(manager_.io(), alive_, [this] { createSandbox(); });
+      post([this] { createSandbox(); });
     }
     return;
   }
@@ -79,14 +60,14 @@ void PodWorker::objectsChanged() {
       const auto& st = statusOf(c.name);
       if (!st.state.waiting || st.state.waiting->reason != "CreateContainerConfigError") continue;
       retried = true;
-      if (!st.containerID.empty()) postLater(manager_.io(), alive_, [this, name = c.name] {
+      if (!st.containerID.empty()) post([this, name = c.name] {
         startContainer(name);
         afterChange();
       });
     }
   }
   if (retried) {
-    postLater(manager_.io(), alive_, [this] {
+    post([this] {
       advance();  // those that never ran start in the kubelet's order
       afterChange();
     });
@@ -102,19 +83,18 @@ void PodWorker::watchVolumeUsage() {
     return;
   }
   if (!usageTimer_) usageTimer_ = std::make_unique<asio::steady_timer>(manager_.io());
-  afterDelay(*usageTimer_, std::chrono::duration_cast<std::chrono::milliseconds>(kUsagePeriod), alive_,
-             [this] { watchVolumeUsage(); });
+  after(*usageTimer_, std::chrono::duration_cast<std::chrono::milliseconds>(kUsagePeriod), [this] { watchVolumeUsage(); });
 }
 
 // The kubelet's eviction for local storage: the pod fails with reason Evicted, its containers
 // are killed at once (grace period 0), and a DisruptionTarget condition says why.
 void PodWorker::evict(const std::string& message) {
-  if (terminating_ || !failedReason_.empty() || finished(pod_.status.phase)) return;
+  if (terminating_ || !failedReason_.empty() || isTerminalPhase(pod_.status.phase)) return;
   log::info("pod " + pod_.metadata.namespace_ + "/" + pod_.metadata.name + " evicted: " + message);
   event("Warning", "Evicted", message);
   failedReason_ = "Evicted";
   failedMessage_ = message;
-  setCondition(pod_.status, "DisruptionTarget", true, formatRfc3339(WallClock::now()), "TerminationByKubelet");
+  setCondition(pod_.status, "DisruptionTarget", true, nowRfc3339(), "TerminationByKubelet");
   stopContainers(std::chrono::milliseconds(0));
   afterChange();
 }

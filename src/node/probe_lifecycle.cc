@@ -80,8 +80,7 @@ void PodWorker::markRunning(const std::string& name, const std::string& startedA
   if (terminating_) return;
   startProbes(name, /*afterStartup=*/false);
   if (isInit(name) && c && isSidecar(*c) && st.started.value_or(false)) {
-    asio::post(manager_.io(), [this, alive = alive_] {
-      if (!*alive) return;
+    post([this] {
       advance();
       afterChange();
     });
@@ -127,8 +126,8 @@ void PodWorker::onProbeResult(const std::string& name, uint64_t attempt, ProbeKi
         st.started = true;
         st.ready = !c->readinessProbe && !(isInit(name) && !isSidecar(*c));
         // Not from inside the startup worker's callback: starting probes replaces the workers.
-        asio::post(manager_.io(), [this, alive = alive_, name, attempt] {
-          if (!*alive || runs_[name].attempt != attempt) return;
+        post([this, name, attempt] {
+          if (runs_[name].attempt != attempt) return;
           startProbes(name, /*afterStartup=*/true);
           advance();
           afterChange();
@@ -166,11 +165,8 @@ void PodWorker::stopContainer(const std::string& name, milliseconds grace, const
   int sig = stopSignalOf(name);
   uint64_t attempt = run.attempt;
   auto arm = [this, name, attempt](milliseconds d) {
-    auto& r = runs_[name];
-    r.killTimer->expires_after(d);
-    r.killTimer->async_wait([this, alive = alive_, name, attempt](const boost::system::error_code& ec) {
-      if (ec || !*alive || runs_[name].attempt != attempt) return;
-      signalOne(name, SIGKILL);
+    after(*runs_[name].killTimer, d, [this, name, attempt] {
+      if (runs_[name].attempt == attempt) signalOne(name, SIGKILL);
     });
   };
   const auto* hook = c && c->lifecycle && c->lifecycle->preStop && grace.count() > 0 && !forceKill_ ? &*c->lifecycle->preStop : nullptr;
