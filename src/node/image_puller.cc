@@ -18,6 +18,17 @@ using std::chrono::milliseconds;
 
 constexpr auto kGcPeriod = std::chrono::minutes(5);  // the kubelet's ImageGCPeriod
 
+// Always re-pulls only what came from a registry: an imported name (peapod image import) has no
+// registry behind it, and a digest pins the content, so a local copy is all there is to get.
+std::string effectivePolicy(const api::Container& c, const image::Reference& ref, const Result<image::Image>& local) {
+  std::string policy = c.imagePullPolicy.empty() ? "IfNotPresent" : c.imagePullPolicy;
+  if (policy == "Always" && local.ok() &&
+      (!ref.digest.empty() ||
+       std::find(local->pulledNames.begin(), local->pulledNames.end(), ref.str()) == local->pulledNames.end()))
+    policy = "IfNotPresent";
+  return policy;
+}
+
 std::string seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3gs", s);
@@ -38,6 +49,7 @@ struct ImagePuller::Slot {
   enum class State { kIdle, kPulling, kReady, kFailed } state = State::kIdle;
   std::optional<image::Image> ready;
   bool delivered = false;  // the worker has been handed `ready`
+  bool fresh = false;      // `ready` came from a pull not yet handed out (no re-pull before it runs)
   int failures = 0;
   std::string lastError;
   bool errShown = false, backoffShown = false, presentShown = false, neverShown = false;
@@ -52,8 +64,8 @@ struct ImagePuller::Flight {
   Clock::time_point queued = Clock::now();
 };
 
-ImagePuller::ImagePuller(asio::io_context& io, image::Store& store, const NodeConfig& config)
-    : io_(io), store_(store), config_(config), gcTimer_(io) {
+ImagePuller::ImagePuller(asio::io_context& io, image::Store& store, const NodeConfig& config, PullFn pull)
+    : io_(io), store_(store), config_(config), pull_(std::move(pull)), gcTimer_(io) {
   image::RegistryOptions opts;
   std::filesystem::path authFile = config.registryConfig.empty() ? image::defaultAuthFile() : config.registryConfig;
   opts.authFile = authFile.string();
@@ -63,6 +75,7 @@ ImagePuller::ImagePuller(asio::io_context& io, image::Store& store, const NodeCo
   opts.insecure = config.insecureRegistries;
   registry_ = std::make_unique<image::RegistryClient>(std::move(opts));
   puller_ = std::make_unique<image::Puller>(store_, *registry_);
+  if (!pull_) pull_ = [p = puller_.get()](const std::string& ref) { return p->pull(ref); };
   scheduleGc();
 }
 
@@ -97,6 +110,7 @@ ImageResolution ImagePuller::resolve(const std::string& podUid, const api::Conta
   };
   if (s.state == Slot::State::kReady && s.ready) {
     s.delivered = true;
+    s.fresh = false;
     res.image = s.ready;
     return res;
   }
@@ -110,13 +124,7 @@ ImageResolution ImagePuller::resolve(const std::string& podUid, const api::Conta
     return res;
   }
   auto local = store_.find(c.image);
-  std::string policy = c.imagePullPolicy.empty() ? "IfNotPresent" : c.imagePullPolicy;
-  // Always re-pulls only what came from a registry: an imported name (peapod image import) has no
-  // registry behind it, and a digest pins the content, so a local copy is all there is to get.
-  if (policy == "Always" && local.ok() &&
-      (!ref->digest.empty() || std::find(local->pulledNames.begin(), local->pulledNames.end(), ref->str()) ==
-                                   local->pulledNames.end()))
-    policy = "IfNotPresent";
+  std::string policy = effectivePolicy(c, *ref, local);
   if (!mayPull || policy == "Never" || (policy == "IfNotPresent" && local.ok())) {
     if (local.ok()) {
       if (mayPull && !s.presentShown)
@@ -174,10 +182,28 @@ ImageResolution ImagePuller::resolve(const std::string& podUid, const api::Conta
   return res;
 }
 
+ImageResolution ImagePuller::resolveBeforeRestart(const std::string& podUid, const api::Container& c,
+                                                  std::function<void()> wake) {
+  auto it = slots_.find(podUid + "/" + c.name);
+  if (it != slots_.end() && it->second->image == c.image && it->second->state == Slot::State::kReady &&
+      !it->second->fresh) {
+    Slot& s = *it->second;
+    auto ref = image::parseReference(c.image);
+    if (ref.ok() && effectivePolicy(c, *ref, store_.find(c.image)) == "Always") {
+      // Start over as for a first start (the slot keeps `delivered`: the pod is not waiting for
+      // its first image); the Pulling/Pulled events repeat, as the kubelet's do.
+      s.state = Slot::State::kIdle;
+      s.ready.reset();
+      s.failures = 0;
+    }
+  }
+  return resolve(podUid, c, true, std::move(wake));
+}
+
 void ImagePuller::startPull(const std::string& ref) {
   asio::post(pool_, [this, alive = alive_, ref] {
     auto t0 = Clock::now();
-    auto result = std::make_shared<Result<image::PullResult>>(puller_->pull(ref));
+    auto result = std::make_shared<Result<image::PullResult>>(pull_(ref));
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     asio::post(io_, [this, alive, ref, result, secs] {
       if (*alive) onPulled(ref, std::move(*result), secs);
@@ -203,6 +229,7 @@ void ImagePuller::onPulled(const std::string& ref, Result<image::PullResult> res
     if (result.ok()) {
       slot.state = Slot::State::kReady;
       slot.ready = result->image;
+      slot.fresh = true;
       slot.failures = 0;
       store_.markUsed(result->image.id);
       slot.pending.push_back({"Normal", "Pulled",

@@ -39,7 +39,10 @@ std::string imageIdFor(const std::string& containerImage, const image::Image& im
 
 class ImagePuller {
  public:
-  ImagePuller(asio::io_context& io, image::Store& store, const NodeConfig& config);
+  // What runs a pull (on a worker thread); by default the registry puller below. Tests pass a fake.
+  using PullFn = std::function<Result<image::PullResult>(const std::string& ref)>;
+
+  ImagePuller(asio::io_context& io, image::Store& store, const NodeConfig& config, PullFn pull = {});
   ~ImagePuller();  // waits for running pulls
 
   // Resolves container `c` of pod `podUid` by its pull policy. Returns the image when it is
@@ -49,6 +52,12 @@ class ImagePuller {
   // from a registry pull; an imported name or a digest reference present locally is used as is.
   ImageResolution resolve(const std::string& podUid, const api::Container& c, bool mayPull,
                           std::function<void()> wake);
+  // The kubelet checks the image before every container start, restarts included: with Always
+  // (a name that came from a registry pull) a restart asks the registry again, so a tag moved
+  // to a new digest since the last start runs the new image. Anything else is resolve()'s
+  // cached answer. A pull or back-off ends with `wake`, as in resolve().
+  ImageResolution resolveBeforeRestart(const std::string& podUid, const api::Container& c,
+                                       std::function<void()> wake);
   // True while some container of the pod has no image yet.
   bool waiting(const std::string& podUid) const;
   // The pod is gone: drop its pull state; its images are no longer in use by it.
@@ -76,6 +85,7 @@ class ImagePuller {
   NodeConfig config_;
   std::unique_ptr<image::RegistryClient> registry_;
   std::unique_ptr<image::Puller> puller_;
+  PullFn pull_;
   asio::thread_pool pool_{3};
   std::map<std::string, std::unique_ptr<Slot>> slots_;      // "<uid>/<container>"
   std::map<std::string, std::shared_ptr<Flight>> flights_;  // by image reference as written
