@@ -92,6 +92,8 @@ int runDaemon(DaemonOptions options) {
   ObjectApi objectApi(io, store, [&podApi](const std::string& ns, const std::string& name) {
     (void)podApi.remove(Request{}, ns, name);
   });
+  podApi.setHistory(&watches);
+  objectApi.setHistory(&watches);
   objectApi.ensureSystemNamespaces();
   registerNode(store, cfg.nodeName, cfg.dataDir);
   auto podStreams = streaming::makeNodePodStreams(io, store, node);

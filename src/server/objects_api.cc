@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "server/api_status.h"
+#include "server/list_page.h"
 #include "server/patch.h"
 #include "server/pod_api.h"
 #include "server/selectors.h"
@@ -168,15 +169,8 @@ Response ObjectApi::get(const Request& req, const std::string& resource, const s
 }
 
 Response ObjectApi::list(const Request& req, const std::string& resource, const std::string& ns) {
-  auto labels = parseSelector(req.param("labelSelector"));
-  if (!labels.ok()) return badRequest(labels.error().message());
-  auto fields = parseSelector(req.param("fieldSelector"));
-  if (!fields.ok()) return badRequest(fields.error().message());
-  std::vector<json> items;
-  for (auto& o : store_.list(resource, isNamespaced(resource) ? ns : "")) {
-    if (matchesLabels(*labels, o) && matchesFields(*fields, o)) items.push_back(std::move(o));
-  }
-  return listResponse(req, resource, std::move(items), store_.revision());
+  return listResponse(req, resource, storeSnapshots(store_, history_, resource, isNamespaced(resource) ? ns : ""),
+                      store_.revision());
 }
 
 Response ObjectApi::update(const Request& req, const std::string& resource, const std::string& ns,

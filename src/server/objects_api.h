@@ -11,6 +11,8 @@
 
 namespace peapod::server {
 
+class WatchHub;
+
 // Resources ObjectApi serves, and whether they live in a namespace.
 bool isSimpleResource(const std::string& resource);
 bool isNamespaced(const std::string& resource);
@@ -27,6 +29,9 @@ class ObjectApi {
   // True when the namespace exists and is not terminating (pods may be created in it).
   Response checkNamespaceWritable(const std::string& ns) const;  // status 200 when fine
 
+  // The watch history later pages of a paged list are read from (at the first page's revision).
+  void setHistory(const WatchHub* history) { history_ = history; }
+
   Response create(const Request& req, const std::string& resource, const std::string& ns);
   Response get(const Request& req, const std::string& resource, const std::string& ns, const std::string& name);
   Response list(const Request& req, const std::string& resource, const std::string& ns);
@@ -42,6 +47,7 @@ class ObjectApi {
   store::ObjectStore& store_;
   DeletePod deletePod_;
   int listenerId_;
+  const WatchHub* history_ = nullptr;
 };
 
 }  // namespace peapod::server

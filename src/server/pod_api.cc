@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "node/log_paths.h"
 #include "server/api_status.h"
+#include "server/list_page.h"
 #include "server/selectors.h"
 #include "server/table.h"
 
@@ -159,15 +160,7 @@ Response PodApi::get(const Request& req, const std::string& ns, const std::strin
 }
 
 Response PodApi::list(const Request& req, const std::string& ns) {
-  auto labels = parseSelector(req.param("labelSelector"));
-  if (!labels.ok()) return badRequest(labels.error().message());
-  auto fields = parseSelector(req.param("fieldSelector"));
-  if (!fields.ok()) return badRequest(fields.error().message());
-  std::vector<nlohmann::json> items;
-  for (auto& pod : store_.list("pods", ns)) {
-    if (matchesLabels(*labels, pod) && matchesFields(*fields, pod)) items.push_back(std::move(pod));
-  }
-  return listResponse(req, "pods", std::move(items), store_.revision());
+  return listResponse(req, "pods", storeSnapshots(store_, history_, "pods", ns), store_.revision());
 }
 
 // Graceful deletion as the apiserver does it for pods: deletionTimestamp = now + grace, and the

@@ -13,6 +13,8 @@
 
 namespace peapod::server {
 
+class WatchHub;
+
 // Decodes a Pod honouring ?fieldValidation: Strict (and unset) refuse unknown fields, Ignore and
 // Warn drop them (Warn lists them in `warnings`).
 Result<api::Pod> decodePod(nlohmann::json body, const std::string& fieldValidation,
@@ -38,6 +40,9 @@ class PodApi {
   // The log subresource; with follow=true a stream that ends when the container stops.
   Response log(const Request& req, const std::string& ns, const std::string& name);
 
+  // The watch history later pages of a paged list are read from (at the first page's revision).
+  void setHistory(const WatchHub* history) { history_ = history; }
+
   // Kept for callers that have no request (unit tests).
   Response get(const std::string& ns, const std::string& name) { return get(Request{}, ns, name); }
 
@@ -50,6 +55,7 @@ class PodApi {
   store::ObjectStore& store_;
   std::string nodeName_;
   std::filesystem::path logDir_;
+  const WatchHub* history_ = nullptr;
 };
 
 }  // namespace peapod::server

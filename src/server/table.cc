@@ -174,38 +174,3 @@ json makeTable(const std::string& resource, const std::vector<json>& objects, co
 }
 
 }  // namespace peapod::server
-
-#include "server/api_status.h"
-#include "server/watch.h"
-
-namespace peapod::server {
-
-Response listResponse(const Request& req, const std::string& resource, std::vector<nlohmann::json> items,
-                      int64_t revision) {
-  size_t start = 0, limit = 0;
-  try {
-    if (std::string c = req.param("continue"); !c.empty()) start = std::stoul(c);
-    if (std::string l = req.param("limit"); !l.empty()) limit = std::stoul(l);
-  } catch (const std::exception&) {
-    return badRequest("invalid limit or continue");
-  }
-  nlohmann::json meta = {{"resourceVersion", std::to_string(revision)}};
-  if (start > 0) items.erase(items.begin(), items.begin() + static_cast<long>(std::min(start, items.size())));
-  if (limit > 0 && items.size() > limit) {
-    meta["continue"] = std::to_string(start + limit);
-    meta["remainingItemCount"] = items.size() - limit;
-    items.resize(limit);
-  }
-  if (wantsTable(req)) {
-    auto table = makeTable(resource, items, std::to_string(revision), WallClock::now());
-    table["metadata"] = meta;
-    return jsonResponse(200, table.dump());
-  }
-  nlohmann::json list = {{"kind", kindOf(resource) + "List"},
-                         {"apiVersion", "v1"},
-                         {"metadata", meta},
-                         {"items", std::move(items)}};
-  return jsonResponse(200, list.dump());
-}
-
-}  // namespace peapod::server

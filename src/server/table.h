@@ -20,12 +20,3 @@ nlohmann::json makeTable(const std::string& resource, const std::vector<nlohmann
                          const std::string& resourceVersion, WallTime now);
 
 }  // namespace peapod::server
-
-namespace peapod::server {
-
-// A list response: `<Kind>List` JSON, or a Table when the client asks for one; honours `limit`
-// and `continue` (an opaque offset into the ordered list).
-Response listResponse(const Request& req, const std::string& resource, std::vector<nlohmann::json> items,
-                      int64_t revision);
-
-}  // namespace peapod::server

@@ -1,10 +1,14 @@
 #include "server/watch.h"
 
+#include <algorithm>
+#include <map>
+
 #include "base/log.h"
 #include "base/time.h"
 #include "server/api_status.h"
 #include "server/selectors.h"
 #include "server/table.h"
+#include "server/watch_event.h"
 
 namespace peapod::server {
 namespace {
@@ -22,15 +26,6 @@ struct WatchParams {
   int64_t fromRv = 0;
   Clock::time_point deadline;
 };
-
-const char* typeName(store::EventType t) {
-  switch (t) {
-    case store::EventType::kAdded: return "ADDED";
-    case store::EventType::kModified: return "MODIFIED";
-    case store::EventType::kDeleted: return "DELETED";
-  }
-  return "ERROR";
-}
 
 bool matches(const WatchParams& p, const json& obj) {
   if (!p.ns.empty() && obj["metadata"].value("namespace", "") != p.ns) return false;
@@ -90,9 +85,13 @@ struct WatchRun {
         co_await out.write(line);
         co_return;
       }
-      for (const auto& e : hub->history_) {
-        if (e.revision <= cursor || e.resource != p.resource) continue;
-        if (matches(p, e.object)) pending += eventLine(p, typeName(e.type), e.object);
+      auto first = std::partition_point(hub->history_.begin(), hub->history_.end(),
+                                        [&](const WatchHub::Change& c) { return c.event.revision <= cursor; });
+      for (auto it = first; it != hub->history_.end(); ++it) {
+        const store::Event& e = it->event;
+        if (e.resource != p.resource) continue;
+        auto ev = filterEvent(e.type, e.object, it->prev, e.revision, [&](const json& o) { return matches(p, o); });
+        if (ev) pending += eventLine(p, ev->type, ev->object);
       }
       cursor = std::max(cursor, hub->store_.revision());
       auto now = Clock::now();
@@ -126,17 +125,77 @@ std::string kindOf(const std::string& resource) {
   return "Object";
 }
 
+namespace {
+
+// The resources the store holds, whose objects the hub caches from the start.
+constexpr const char* kCachedResources[] = {"pods", "namespaces", "nodes", "events", "configmaps", "secrets"};
+
+std::string cacheKey(const std::string& resource, const json& object) {
+  return resource + '\x1f' + objectKey(object);
+}
+
+}  // namespace
+
 WatchHub::WatchHub(asio::io_context& io, store::ObjectStore& store, size_t historyLimit)
     : io_(io), store_(store), historyLimit_(historyLimit), floor_(store.revision()) {
+  for (const char* r : kCachedResources) {
+    for (auto& o : store_.list(r, "")) {
+      std::string key = cacheKey(r, o);
+      current_.emplace(std::move(key), std::move(o));
+    }
+  }
   listenerId_ = store_.subscribe([this](const store::Event& e) { onEvent(e); });
 }
 
 WatchHub::~WatchHub() { store_.unsubscribe(listenerId_); }
 
+std::optional<std::vector<json>> WatchHub::listAt(const std::string& resource, const std::string& ns,
+                                                  int64_t rv) const {
+  std::vector<json> now = store_.list(resource, ns);
+  if (rv <= 0 || rv >= store_.revision()) return now;
+  if (rv < floor_) return std::nullopt;
+  std::map<std::string, json> byKey;
+  for (auto& o : now) {
+    std::string key = objectKey(o);
+    byKey.emplace(std::move(key), std::move(o));
+  }
+  // Undo the changes after rv, newest first.
+  for (auto it = history_.rbegin(); it != history_.rend() && it->event.revision > rv; ++it) {
+    const store::Event& e = it->event;
+    if (e.resource != resource) continue;
+    if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
+    std::string key = objectKey(e.object);
+    switch (e.type) {
+      case store::EventType::kAdded: byKey.erase(key); break;
+      case store::EventType::kDeleted: byKey[key] = e.object; break;
+      case store::EventType::kModified:
+        if (it->prev.is_null()) return std::nullopt;  // never seen before the change
+        byKey[key] = it->prev;
+        break;
+    }
+  }
+  std::vector<json> out;
+  out.reserve(byKey.size());
+  for (auto& [key, o] : byKey) out.push_back(std::move(o));
+  return out;
+}
+
 void WatchHub::onEvent(const store::Event& e) {
-  history_.push_back(e);
+  Change c{e, nullptr};
+  std::string key = cacheKey(e.resource, e.object);
+  if (e.type == store::EventType::kDeleted) {
+    if (auto it = current_.find(key); it != current_.end()) {
+      c.prev = std::move(it->second);
+      current_.erase(it);
+    }
+  } else {
+    json& slot = current_[key];
+    if (e.type == store::EventType::kModified) c.prev = std::move(slot);
+    slot = e.object;
+  }
+  history_.push_back(std::move(c));
   while (history_.size() > historyLimit_) {
-    floor_ = history_.front().revision;
+    floor_ = history_.front().event.revision;
     history_.pop_front();
   }
   for (auto* t : timers_) t->cancel();

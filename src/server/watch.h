@@ -5,8 +5,11 @@
 
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "server/beast.h"
 #include "server/http_types.h"
@@ -25,6 +28,12 @@ class WatchHub {
   // response of {"type","object"} lines, or an error Status (410 Expired, 400 bad selector).
   Response watch(const Request& req, const std::string& resource, const std::string& ns);
 
+  // The objects of `resource` in `ns` ("" = all) as they were at revision `rv` (sorted by
+  // objectKey), rebuilt by undoing the history's later changes; nullopt when the history no longer
+  // reaches back to `rv`. A paged list's later pages read the first page's revision through this.
+  std::optional<std::vector<nlohmann::json>> listAt(const std::string& resource, const std::string& ns,
+                                                    int64_t rv) const;
+
   // Every event with a revision above this one is still in the history.
   int64_t floor() const { return floor_; }
   size_t activeWatches() const { return timers_.size(); }
@@ -35,12 +44,20 @@ class WatchHub {
 
  private:
   friend struct WatchRun;
+  // A store change and the object before it (null for kAdded, or when it was never seen).
+  struct Change {
+    store::Event event;
+    nlohmann::json prev;
+  };
   void onEvent(const store::Event& e);
 
   asio::io_context& io_;
   store::ObjectStore& store_;
   size_t historyLimit_;
-  std::deque<store::Event> history_;
+  std::deque<Change> history_;  // ascending revisions
+  // Every object's latest state by resource and key: what a change's `prev` comes from (the
+  // store tells the new state only), as the apiserver's watch cache keeps it.
+  std::unordered_map<std::string, nlohmann::json> current_;
   int64_t floor_;
   std::set<asio::steady_timer*> timers_;
   int listenerId_;
