@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "image/digest.h"
@@ -217,6 +219,44 @@ TEST_F(ImageStoreTest, LayoutTarballsMayNotHoldLinks) {
   auto r = store_->importArchive(tmp_ / "evil.tar", std::nullopt);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("only files and directories"), std::string::npos) << r.error().message();
+  expectEmptyStore();
+}
+
+// Image GC and `peapod image prune`: least recently used first, only as much as asked, never an
+// image in use, and the layers and blobs of removed images go with them.
+TEST_F(ImageStoreTest, PruneFreesLeastRecentlyUsedFirstAndNeverAnImageInUse) {
+  std::map<std::string, Image> imgs;
+  for (std::string name : {"inuse", "recent", "old"}) {
+    fs::path dir = tmp_ / ("layout-" + name);
+    ASSERT_TRUE(testing::writeLayout(dir, {{testing::fileEntry("data/" + name, std::string(4096, name[0]))}}).ok());
+    auto r = store_->importArchive(dir, "example.com/gc/" + name + ":v1");
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    imgs[name] = r->at(0);
+  }
+  store_->markUsed(imgs["recent"].id);
+  std::set<std::string> inUse = {imgs["inuse"].id};
+  // One byte to free: the least recently used image alone ("old" was never used).
+  auto pruned = store_->prune(inUse, 1);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message();
+  ASSERT_EQ(pruned->size(), 1u);
+  EXPECT_EQ(pruned->at(0).id, imgs["old"].id);
+  EXPECT_FALSE(fs::exists(imgs["old"].layerDirs.at(0)));
+  // Everything unused: "recent" goes, the image in use stays with its layer.
+  pruned = store_->prune(inUse, std::nullopt);
+  ASSERT_TRUE(pruned.ok());
+  ASSERT_EQ(pruned->size(), 1u);
+  EXPECT_EQ(pruned->at(0).id, imgs["recent"].id);
+  ASSERT_EQ(store_->list().size(), 1u);
+  EXPECT_EQ(store_->list().at(0).id, imgs["inuse"].id);
+  EXPECT_TRUE(fs::exists(imgs["inuse"].layerDirs.at(0) + "/data/inuse"));
+  EXPECT_EQ(countEntries(tmp_ / "store/layers/sha256"), 1u);
+  // rmi is refused for it too, unless forced (then only untagged while in use).
+  auto refused = store_->remove("example.com/gc/inuse:v1", inUse, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("image is being used by running container"), std::string::npos)
+      << refused.error().message();
+  inUse.clear();
+  ASSERT_TRUE(store_->prune(inUse, std::nullopt).ok());
   expectEmptyStore();
 }
 

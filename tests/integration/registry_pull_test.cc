@@ -281,6 +281,51 @@ TEST_F(RegistryPullTest, MaliciousLayersAreRefused) {
   }
 }
 
+// Layers as the registry serves them: zstd (tar+zstd) and uncompressed (tar) as well as gzip.
+TEST_F(RegistryPullTest, ZstdAndUncompressedLayersArePulledAndUnpacked) {
+  using namespace testing;  // NOLINT: layout builder helpers
+  for (auto [name, compression] : {std::pair{"zstd", Compression::kZstd}, std::pair{"plain", Compression::kNone}}) {
+    fs::path dir = tmp_ / name;
+    auto w = writeLayout(dir, {{dirEntry("etc"), fileEntry("etc/base", std::string(50000, 'b'))},
+                               {fileEntry("etc/top", name), linkEntry("etc/link", "top")}},
+                         LayoutOptions{.compression = compression,
+                                       .annotations = {{"org.opencontainers.image.ref.name", name}}});
+    ASSERT_TRUE(w.ok()) << w.error().message();
+    auto manifest = json::parse(peapod::testing::readFile(dir / "blobs/sha256" / w->substr(7)));
+    std::string mt = manifest["layers"][0]["mediaType"];
+    EXPECT_EQ(mt, compression == Compression::kZstd ? "application/vnd.oci.image.layer.v1.tar+zstd"
+                                                    : "application/vnd.oci.image.layer.v1.tar");
+    MiniHttpServer registry(peapod::testing::layoutRegistryHandler(dir));
+    auto r = puller()->pull("127.0.0.1:" + std::to_string(registry.port()) + "/layers/" + name + ":" + name);
+    ASSERT_TRUE(r.ok()) << name << ": " << r.error().message();
+    ASSERT_EQ(r->image.layerDirs.size(), 2u);
+    EXPECT_EQ(fs::file_size(fs::path(r->image.layerDirs[0]) / "etc/base"), 50000u);
+    EXPECT_EQ(peapod::testing::readFile(fs::path(r->image.layerDirs[1]) / "etc/link"), name);
+  }
+}
+
+// A corrupted blob among several layers downloaded in parallel: the good layers were already
+// fetched and unpacked in staging, yet nothing at all reaches the store.
+TEST_F(RegistryPullTest, CorruptedLayerAmongGoodOnesLeavesNothingStored) {
+  using namespace testing;  // NOLINT: layout builder helpers
+  fs::path dir = tmp_ / "layout";
+  std::vector<std::vector<TarEntry>> layers;
+  for (int i = 0; i < 4; ++i) layers.push_back({fileEntry("f" + std::to_string(i), std::string(100000 + i, 'x'))});
+  auto w = writeLayout(dir, layers, LayoutOptions{.annotations = {{"org.opencontainers.image.ref.name", "v1"}}});
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  auto manifest = json::parse(peapod::testing::readFile(dir / "blobs/sha256" / w->substr(7)));
+  std::string bad = manifest["layers"][3]["digest"];
+  fs::path file = dir / "blobs/sha256" / bad.substr(7);
+  std::string data = peapod::testing::readFile(file);
+  data[data.size() / 2] ^= 0x5a;
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << data;
+  MiniHttpServer registry(peapod::testing::layoutRegistryHandler(dir));
+  auto r = puller()->pull("127.0.0.1:" + std::to_string(registry.port()) + "/corrupt/img:v1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find(bad), std::string::npos) << r.error().message();
+  expectNothingStored();
+}
+
 TEST_F(RegistryPullTest, ConcurrentPullsOfOneImageDownloadItOnce) {
   fs::path layout = peapod::testing::busyboxImageDir();
   MiniHttpServer registry(peapod::testing::layoutRegistryHandler(layout));
