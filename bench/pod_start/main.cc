@@ -34,28 +34,55 @@ struct Options {
   std::vector<std::string> features;  // feature groups switched on in every pod (--with)
 };
 
-// Feature groups (--with NAME): JSON merged into the pod spec and into its container, so the
-// start latency of a feature group can be compared with the default pod.
+// Feature groups (--with NAME): JSON merged into the pod (metadata and spec) and into its
+// container, so the start latency and memory of a feature group can be compared with the
+// default pod. "%i" in a patch becomes the pod's index (per-pod hostPorts).
 struct FeatureGroup {
   const char* name;
-  const char* specPatch;
+  const char* podPatch;
   const char* containerPatch;
 };
 constexpr FeatureGroup kFeatureGroups[] = {
     // Resources + security: cgroup limits, the RuntimeDefault seccomp profile, a narrowed
     // capability set, a non-root user, no_new_privs and a read-only root.
-    {"security", R"({"securityContext": {"runAsUser": 1000, "runAsGroup": 1000, "supplementalGroups": [2000],
-                     "seccompProfile": {"type": "RuntimeDefault"}}})",
+    {"security", R"({"spec": {"securityContext": {"runAsUser": 1000, "runAsGroup": 1000, "supplementalGroups": [2000],
+                     "seccompProfile": {"type": "RuntimeDefault"}}}})",
      R"({"resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}},
         "securityContext": {"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
                             "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true}})"},
+    // Only the cgroup side of the above: requests and limits (a Burstable pod).
+    {"resources", R"({})",
+     R"({"resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}}})"},
+    // An emptyDir, a ConfigMap (bench-config, made before the pods) and a downwardAPI volume.
+    {"volumes", R"({"spec": {"volumes": [{"name": "scratch", "emptyDir": {}},
+                   {"name": "config", "configMap": {"name": "bench-config"}},
+                   {"name": "podinfo", "downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}}]}})",
+     R"({"volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}, {"name": "config", "mountPath": "/etc/config"},
+                         {"name": "podinfo", "mountPath": "/etc/podinfo"}]})"},
+    // A hostPort on 127.0.0.1 (30000 + index: a userspace proxy each), both bandwidth
+    // annotations (tbf on the veth, ifb for egress), hostAliases and a dnsConfig merge.
+    {"network", R"({"metadata": {"annotations": {"kubernetes.io/ingress-bandwidth": "10M", "kubernetes.io/egress-bandwidth": "10M"}},
+                   "spec": {"hostAliases": [{"ip": "192.0.2.10", "hostnames": ["db.bench"]}],
+                            "dnsConfig": {"searches": ["bench.example"], "options": [{"name": "ndots", "value": "2"}]}}})",
+     R"({"ports": [{"containerPort": 8080, "hostPort": "%i", "hostIP": "127.0.0.1"}]})"},
+    // Exec readiness and liveness probes every 10 s (the first runs right after the start).
+    {"probes", R"({})",
+     R"({"readinessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 10},
+        "livenessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 10}})"},
 };
 std::vector<std::string> gFeatures;
 
-std::string podBody(const std::string& name) {
+// "%i" (quoted) in a patch becomes the number 30000 + index.
+json patchFor(const char* text, int index) {
+  std::string t = text;
+  for (size_t at; (at = t.find("\"%i\"")) != std::string::npos;) t.replace(at, 4, std::to_string(30000 + index));
+  return json::parse(t);
+}
+
+std::string podBody(const std::string& name, int index) {
   json pod = {{"apiVersion", "v1"},
               {"kind", "Pod"},
-              {"metadata", {{"name", name}}},
+              {"metadata", {{"name", name}, {"labels", {{"app", "bench"}}}}},
               {"spec",
                {{"containers", json::array({{{"name", "main"},
                                              {"image", "busybox:latest"},
@@ -64,8 +91,8 @@ std::string podBody(const std::string& name) {
   for (const auto& f : gFeatures) {
     for (const auto& g : kFeatureGroups) {
       if (f != g.name) continue;
-      pod["spec"].merge_patch(json::parse(g.specPatch));
-      pod["spec"]["containers"][0].merge_patch(json::parse(g.containerPatch));
+      pod.merge_patch(patchFor(g.podPatch, index));
+      pod["spec"]["containers"][0].merge_patch(patchFor(g.containerPatch, index));
     }
   }
   return pod.dump();
@@ -138,6 +165,16 @@ int run(const Options& opt) {
   }
   std::printf("image import: %.1f ms\n", msSince(t0));
 
+  // What the volumes group mounts.
+  auto cm = http.request("POST", "/api/v1/namespaces/default/configmaps",
+                         json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "bench-config"}}},
+                              {"data", {{"app.conf", "mode=bench\n"}, {"level", "3"}}}}
+                             .dump());
+  if (!cm.ok() || cm->status != 201) {
+    std::fprintf(stderr, "configmap create failed: %s\n", cm.ok() ? cm->body.c_str() : cm.error().message().c_str());
+    return 2;
+  }
+
   const char* kKernelFields[] = {"Slab", "SUnreclaim", "KernelStack", "PageTables"};
   std::map<std::string, long> kernelBefore;
   for (const char* f : kKernelFields) kernelBefore[f] = meminfoKiB(f);
@@ -147,7 +184,7 @@ int run(const Options& opt) {
   for (int i = 0; i < opt.pods; ++i) {
     std::string name = "bench-" + std::to_string(i);
     auto start = Clock::now();
-    auto r = http.request("POST", "/api/v1/namespaces/default/pods", podBody(name));
+    auto r = http.request("POST", "/api/v1/namespaces/default/pods", podBody(name, i));
     postMs.push_back(msSince(start));
     if (!r.ok() || r->status != 201) {
       std::fprintf(stderr, "create %s failed: %s\n", name.c_str(), r.ok() ? r->body.c_str() : r.error().message().c_str());
@@ -278,7 +315,7 @@ int main(int argc, char** argv) {
     else if (a == "--daemon-wrapper" && i + 1 < argc) opt.daemonWrapper = argv[++i];
     else if (a == "--with" && i + 1 < argc) opt.features.push_back(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: pod_start_bench [--pods N (1..250, default 50)] [--build-dir DIR] [--daemon-wrapper \"strace -f -o F\"] [--with security]...\n");
+      std::fprintf(stderr, "usage: pod_start_bench [--pods N (1..250, default 50)] [--build-dir DIR] [--daemon-wrapper \"strace -f -o F\"] [--with security|resources|volumes|network|probes]...\n");
       return 2;
     }
   }

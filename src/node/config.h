@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,9 +29,12 @@ struct NodeConfig {
   std::vector<std::string> insecureRegistries;  // plain HTTP (loopback registries always are)
   int imageGcHighThreshold = 85;                // percent of the image filesystem: GC starts ...
   int imageGcLowThreshold = 80;                 // ... and frees down to this
+  int64_t podPidsLimit = -1;                    // pids.max of each pod cgroup (kubelet --pod-max-pids); -1: unlimited
+  std::filesystem::path seccompProfileRoot;     // Localhost seccomp profiles (kubelet <root>/seccomp); empty: <dataDir>/seccomp
 
   std::filesystem::path podRunDir(const std::string& uid) const { return runDir / "pods" / uid; }
   std::filesystem::path podDataDir(const std::string& uid) const { return dataDir / "pods" / uid; }
+  std::filesystem::path seccompRoot() const { return seccompProfileRoot.empty() ? dataDir / "seccomp" : seccompProfileRoot; }
 };
 
 }  // namespace peapod::node

@@ -57,7 +57,8 @@ Result<std::vector<std::string>> containerArgv(const api::Container& c, const im
 }
 
 Result<std::vector<std::string>> containerEnv(const api::Pod& pod, const api::Container& c,
-                                              const image::ImageConfig& image, const NodeFacts& node) {
+                                              const image::ImageConfig& image, const NodeFacts& node,
+                                              const std::string& hostname) {
   std::vector<std::string> env;
   for (const auto& e : image.env) {
     size_t eq = e.find('=');
@@ -67,7 +68,7 @@ Result<std::vector<std::string>> containerEnv(const api::Pod& pod, const api::Co
   for (const auto& e : env) hasPath = hasPath || e.rfind("PATH=", 0) == 0;
   if (!hasPath) setEnv(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   // The UTS hostname the container sees: a host-network pod keeps the node's (containerd).
-  setEnv(env, "HOSTNAME", pod.spec.hostNetwork ? nodeHostname() : podHostname(pod));
+  setEnv(env, "HOSTNAME", !hostname.empty() ? hostname : pod.spec.hostNetwork ? nodeHostname() : podHostname(pod));
   PEAPOD_ASSIGN_OR_RETURN(auto kubelet, kubeletEnv(pod, c, node));
   for (const auto& e : kubelet) {
     size_t eq = e.find('=');
@@ -82,7 +83,7 @@ Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api:
   runtime::ContainerSpec spec;
   spec.name = c.name;
   spec.rootfsLayers = image.layerDirs;
-  PEAPOD_ASSIGN_OR_RETURN(spec.env, containerEnv(pod, c, image.config, node));
+  PEAPOD_ASSIGN_OR_RETURN(spec.env, containerEnv(pod, c, image.config, node, paths.hostname));
   api::Container expanded = c;
   expanded.command = expandAll(c.command, spec.env);
   expanded.args = expandAll(c.args, spec.env);
@@ -90,8 +91,11 @@ Result<runtime::ContainerSpec> makeContainerSpec(const api::Pod& pod, const api:
   spec.workingDir = !c.workingDir.empty() ? c.workingDir
                     : !image.config.workingDir.empty() ? image.config.workingDir
                                                        : "/";
+  spec.stdin = c.stdin;
+  spec.stdinOnce = c.stdinOnce;
+  spec.tty = c.tty;
   // User, groups, capabilities, seccomp, masked paths, sysctls, cgroup limits (security_config.h).
-  PEAPOD_TRY(applySecurity(pod, c, image.config, spec));
+  PEAPOD_TRY(applySecurity(pod, c, image.config, spec, paths.seccompProfileRoot));
   {
     // Numeric ids when the spec names them (the shim resolves names and the image's groups).
     std::string user = spec.user, group;

@@ -14,20 +14,27 @@
 
 namespace peapod::node {
 
-// Host paths the sandbox prepared for one pod.
+// What the sandbox prepared for one pod: host paths, and the names its containers see.
 struct PodPaths {
   std::map<std::string, std::string> volumes;  // volume name -> host directory or file
   std::string etcHosts, etcHostname, resolvConf;  // generated files ("" = don't mount)
+  // The sandbox's hostname, containerd's HOSTNAME: the pod's UTS hostname (the FQDN with
+  // setHostnameAsFQDN), the node's for host-network pods; "" = derived from the pod alone.
+  std::string hostname;
+  // Where seccompProfile Localhost paths resolve (the kubelet's <root>/seccomp).
+  std::string seccompProfileRoot;
 };
 
 // argv by the Kubernetes rules: command replaces the image Entrypoint (and drops its Cmd); args
 // replace Cmd. Error when nothing is left to run.
 Result<std::vector<std::string>> containerArgv(const api::Container& c, const image::ImageConfig& image);
 
-// Environment: the image's Env, then HOSTNAME, then the kubelet's list (kubeletEnv); a later name
-// replaces an earlier one in place (the order the runtimes and the kubelet produce).
+// Environment: the image's Env, then HOSTNAME (`hostname`, else the pod's short hostname or the
+// node's with hostNetwork), then the kubelet's list (kubeletEnv); a later name replaces an earlier
+// one in place (the order the runtimes and the kubelet produce).
 Result<std::vector<std::string>> containerEnv(const api::Pod& pod, const api::Container& c,
-                                              const image::ImageConfig& image, const NodeFacts& node);
+                                              const image::ImageConfig& image, const NodeFacts& node,
+                                              const std::string& hostname = "");
 
 // The full spec; `logPath` is where the shim writes this run's log. command and args get $(VAR)
 // expansion against the container's environment.

@@ -57,6 +57,22 @@ TEST(ContainerEnv, HostNetworkPodsSeeTheNodesHostname) {
   EXPECT_NE(std::find(env->begin(), env->end(), "HOSTNAME=" + nodeHostname()), env->end());
 }
 
+TEST(ContainerEnv, TheSandboxHostnameWhenGiven) {
+  // containerd sets HOSTNAME to the sandbox's hostname: the FQDN with setHostnameAsFQDN.
+  auto pod = namedPod("web");
+  auto env = containerEnv(pod, api::Container{}, image::ImageConfig{}, NodeFacts{}, "web.sub.default.svc.cluster.local");
+  ASSERT_TRUE(env.ok());
+  EXPECT_NE(std::find(env->begin(), env->end(), "HOSTNAME=web.sub.default.svc.cluster.local"), env->end());
+  PodPaths paths;
+  paths.hostname = "h.example";
+  api::Container c;
+  c.name = "app";
+  c.command = {"true"};
+  auto spec = makeContainerSpec(pod, c, image::Image{}, paths, NodeFacts{}, "/l");
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  EXPECT_NE(std::find(spec->env.begin(), spec->env.end(), "HOSTNAME=h.example"), spec->env.end());
+}
+
 TEST(ContainerEnv, ImageThenHostnameThenServiceVarsThenContainerOverrides) {
   api::Container c;
   c.env = {{"FOO", "pod"}, {"NEW", "1"}};

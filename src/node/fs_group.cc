@@ -48,18 +48,22 @@ Status setVolumeOwnership(const std::string& dir, uint32_t fsGroup, bool readOnl
   return {};
 }
 
-Status applyFsGroup(const api::Pod& pod, const std::map<std::string, std::string>& paths) {
+Status applyFsGroupToVolume(const api::Pod& pod, const api::Volume& v, const std::string& path) {
   const auto& psc = pod.spec.securityContext;
   if (!psc || !psc->fsGroup) return {};
+  if (!(v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) return {};
+  // configMap/secret/downwardAPI/projected are read-only to the pod.
+  bool readOnly = !v.emptyDir;
+  if (auto st = setVolumeOwnership(path, static_cast<uint32_t>(*psc->fsGroup), readOnly); !st.ok()) {
+    return std::move(st).error().wrap("fsGroup on volume \"" + v.name + "\"");
+  }
+  return {};
+}
+
+Status applyFsGroup(const api::Pod& pod, const std::map<std::string, std::string>& paths) {
   for (const auto& v : pod.spec.volumes) {
-    if (!(v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) continue;
     auto it = paths.find(v.name);
-    if (it == paths.end()) continue;
-    // configMap/secret/downwardAPI/projected are read-only to the pod.
-    bool readOnly = !v.emptyDir;
-    if (auto st = setVolumeOwnership(it->second, static_cast<uint32_t>(*psc->fsGroup), readOnly); !st.ok()) {
-      return std::move(st).error().wrap("fsGroup on volume \"" + v.name + "\"");
-    }
+    if (it != paths.end()) PEAPOD_TRY(applyFsGroupToVolume(pod, v, it->second));
   }
   return {};
 }

@@ -20,4 +20,9 @@ Status setVolumeOwnership(const std::string& dir, uint32_t fsGroup, bool readOnl
 // secret, downwardAPI, projected); `paths` maps volume names to their host directories.
 Status applyFsGroup(const api::Pod& pod, const std::map<std::string, std::string>& paths);
 
+// The same for one volume at `path`; the node calls it again whenever it rewrites a ConfigMap,
+// Secret, downwardAPI or projected volume (new files come with the daemon's group, and the
+// kubelet re-applies ownership on every volume SetUp). Other volume kinds are left alone.
+Status applyFsGroupToVolume(const api::Pod& pod, const api::Volume& v, const std::string& path);
+
 }  // namespace peapod::node

@@ -40,12 +40,6 @@ std::string readHostFile(const std::string& path) {
   return ss.str();
 }
 
-std::string nodeHostname() {
-  char buf[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
-  return buf;
-}
-
 network::ResolvConfig podDNSConfig(const api::PodDNSConfig& c) {
   network::ResolvConfig out{c.nameservers, c.searches, {}};
   for (const auto& o : c.options) {
@@ -69,8 +63,8 @@ Result<PodPaths> writeEtcFiles(const NodeConfig& config, const api::Pod& pod, co
                                            : network::hostsFile(ip, names.hostname, names.fqdn(), aliases);
   PEAPOD_TRY(writeFile(paths.etcHosts, hosts));
   // containerd writes the sandbox hostname, the node's when the pod has none of its own.
-  PEAPOD_TRY(writeFile(paths.etcHostname,
-                       network::hostnameFile(names.kernel.empty() ? nodeHostname() : names.kernel)));
+  paths.hostname = names.kernel.empty() ? nodeHostname() : names.kernel;
+  PEAPOD_TRY(writeFile(paths.etcHostname, network::hostnameFile(paths.hostname)));
   network::PodDNSParams dns;
   dns.dnsPolicy = pod.spec.dnsPolicy;
   dns.hostNetwork = pod.spec.hostNetwork;
@@ -100,6 +94,7 @@ Result<runtime::SandboxSpec> sandboxSpec(const NodeConfig& config, const api::Po
   s.sharePid = !pod.spec.hostPID && pod.spec.shareProcessNamespace.value_or(false);
   s.runDir = config.podRunDir(pod.metadata.uid).string();
   s.cgroupParent = config.cgroupParent + "/pod" + pod.metadata.uid;
+  s.pidsLimit = config.podPidsLimit;
   return s;
 }
 
@@ -142,6 +137,7 @@ Result<Sandbox> createSandbox(asio::io_context& io, const NodeConfig& config, co
   fs::create_directories(dir, ec);
   if (ec) return Error("create " + dir.string() + ": " + ec.message());
   PEAPOD_ASSIGN_OR_RETURN(sb.paths, writeEtcFiles(config, pod, ip));
+  sb.paths.seccompProfileRoot = config.seccompRoot().string();
   PEAPOD_ASSIGN_OR_RETURN(sb.paths.volumes, prepareVolumes(config, pod));
 
   PEAPOD_ASSIGN_OR_RETURN(auto spec, sandboxSpec(config, pod));
@@ -183,6 +179,10 @@ Result<Sandbox> adoptSandbox(asio::io_context& io, const NodeConfig& config, con
   sb.paths.etcHosts = (dir / "etc-hosts").string();
   sb.paths.etcHostname = (dir / "etc-hostname").string();
   sb.paths.resolvConf = (dir / "resolv.conf").string();
+  sb.paths.seccompProfileRoot = config.seccompRoot().string();
+  if (auto names = podHostnames(config, pod); names.ok()) {
+    sb.paths.hostname = names->kernel.empty() ? nodeHostname() : names->kernel;
+  }
   sb.hostVeth = readHostFile((dir / "host-veth").string());
   PEAPOD_ASSIGN_OR_RETURN(sb.paths.volumes, prepareVolumes(config, pod));
   if (auto ports = podHostPorts(pod); !ports.empty()) {

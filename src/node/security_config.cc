@@ -1,13 +1,21 @@
 #include "node/security_config.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "node/resources.h"
+#include "runtime/seccomp_json.h"
 #include "runtime/security.h"
 
 namespace peapod::node {
 namespace {
+
+namespace fs = std::filesystem;
 
 bool parseId(const std::string& s, int64_t& out) {
   if (s.empty()) return false;
@@ -110,8 +118,30 @@ bool isNamespacedSysctl(const std::string& name) {
   return name == "kernel.sem";
 }
 
+Result<sys::SeccompProgram> localhostSeccomp(const std::string& root, const std::string& localhostProfile) {
+  if (localhostProfile.empty()) return Error("localhostProfile must be set if seccompProfile type is Localhost.");
+  fs::path rel = fs::path(localhostProfile).relative_path();
+  for (const auto& part : rel) {
+    if (part == "..") return Error("seccomp profile \"" + localhostProfile + "\" must not contain \"..\"");
+  }
+  const std::string file = (fs::path(root) / rel).lexically_normal().string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return Error("cannot load seccomp profile \"" + file + "\": open " + file + ": " + std::strerror(errno), errno);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto profile = runtime::parseSeccompProfile(text.str());
+  if (!profile.ok()) {
+    return Error("decoding seccomp profile failed \"" + file + "\": " + profile.error().message());
+  }
+  auto prog = sys::compileSeccompProfile(*profile);
+  if (!prog.ok()) return Error("compiling seccomp profile \"" + file + "\": " + prog.error().message());
+  return std::move(*prog);
+}
+
 Status applySecurity(const api::Pod& pod, const api::Container& c, const image::ImageConfig& image,
-                     runtime::ContainerSpec& spec) {
+                     runtime::ContainerSpec& spec, const std::string& seccompProfileRoot) {
   PEAPOD_TRY(verifyRunAsNonRoot(pod, c, image));
   const api::SecurityContext* sc = c.securityContext ? &*c.securityContext : nullptr;
   const api::PodSecurityContext* psc = pod.spec.securityContext ? &*pod.spec.securityContext : nullptr;
@@ -144,7 +174,11 @@ Status applySecurity(const api::Pod& pod, const api::Container& c, const image::
       if (!prog.ok()) return std::move(prog).error().wrap("seccomp profile");
       spec.seccompBpf = **prog;
     }
-    else if (profile && profile->type == "Localhost") return Error("seccomp profile type Localhost is not supported");
+    else if (profile && profile->type == "Localhost") {
+      std::string name = profile->localhostProfile.value_or("");
+      PEAPOD_ASSIGN_OR_RETURN(spec.seccompBpf, localhostSeccomp(seccompProfileRoot, name));
+      spec.seccomp = "localhost/" + name;
+    }
   }
   spec.noNewPrivs = sc && sc->allowPrivilegeEscalation && !*sc->allowPrivilegeEscalation;
   spec.readOnlyRootfs = sc && sc->readOnlyRootFilesystem.value_or(false);

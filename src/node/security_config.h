@@ -13,6 +13,7 @@
 #include "image/image.h"
 #include "runtime/spec.h"
 #include "sys/capabilities.h"
+#include "sys/seccomp_profile.h"
 
 namespace peapod::node {
 
@@ -28,9 +29,15 @@ std::string effectiveUser(const api::Pod& pod, const api::Container& c, const im
 // runAsNonRoot (container, then pod): the kubelet's verifyRunAsNonRoot, with its messages.
 Status verifyRunAsNonRoot(const api::Pod& pod, const api::Container& c, const image::ImageConfig& image);
 
-// Fills the spec's security, resource and sysctl fields. Errors are CreateContainerConfigError.
+// Fills the spec's security, resource and sysctl fields; Localhost seccomp profiles resolve
+// under `seccompProfileRoot`. Errors are CreateContainerConfigError.
 Status applySecurity(const api::Pod& pod, const api::Container& c, const image::ImageConfig& image,
-                     runtime::ContainerSpec& spec);
+                     runtime::ContainerSpec& spec, const std::string& seccompProfileRoot = "");
+
+// A Localhost profile: <root>/<localhostProfile> (the kubelet's filepath.Join; ".." refused),
+// read, parsed and compiled. Errors carry containerd's wording and the file's path
+// (`cannot load seccomp profile "/root/x.json": ...`, `decoding seccomp profile failed ...`).
+Result<sys::SeccompProgram> localhostSeccomp(const std::string& root, const std::string& localhostProfile);
 
 // Sysctls that live in a namespace a pod owns (net.*, kernel.shm*, kernel.msg*, kernel.sem,
 // fs.mqueue.*): the only ones a pod may set.

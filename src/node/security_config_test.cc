@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace peapod::node {
 namespace {
@@ -133,6 +137,56 @@ TEST(ApplySecurity, GroupsSysctlsAndResources) {
   EXPECT_TRUE(isNamespacedSysctl("kernel.sem"));
   EXPECT_TRUE(isNamespacedSysctl("fs.mqueue.msg_max"));
   EXPECT_FALSE(isNamespacedSysctl("kernel.domainname"));
+}
+
+// A scratch seccomp root with profiles/<name> holding `text`; removed by the test's end.
+class LocalhostSeccomp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::path(::testing::TempDir()) / ("seccomp-root-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(root_ / "profiles");
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  void write(const std::string& name, const std::string& text) { std::ofstream(root_ / "profiles" / name) << text; }
+  std::filesystem::path root_;
+};
+
+TEST_F(LocalhostSeccomp, PodLevelProfileIsCompiledIntoTheSpec) {
+  write("deny-mkdir.json", R"({"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]})");
+  auto p = basePod();
+  p.spec.securityContext.emplace().seccompProfile = api::SeccompProfile{"Localhost", "profiles/deny-mkdir.json"};
+  runtime::ContainerSpec spec;
+  auto st = applySecurity(p, p.spec.containers[0], {}, spec, root_.string());
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  EXPECT_EQ(spec.seccomp, "localhost/profiles/deny-mkdir.json");
+  EXPECT_FALSE(spec.seccompBpf.empty());
+  // The container's own profile wins over the pod's.
+  p.spec.containers[0].securityContext.emplace().seccompProfile = api::SeccompProfile{"Unconfined", std::nullopt};
+  runtime::ContainerSpec unconfined;
+  ASSERT_TRUE(applySecurity(p, p.spec.containers[0], {}, unconfined, root_.string()).ok());
+  EXPECT_EQ(unconfined.seccomp, "");
+  EXPECT_TRUE(unconfined.seccompBpf.empty());
+}
+
+TEST_F(LocalhostSeccomp, MissingOrInvalidFilesNameTheFile) {
+  const std::string missing = (root_ / "profiles/none.json").string();
+  auto r = localhostSeccomp(root_.string(), "profiles/none.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "cannot load seccomp profile \"" + missing + "\": open " + missing + ": No such file or directory");
+  write("bad.json", "{\"defaultAction\": ");
+  r = localhostSeccomp(root_.string(), "profiles/bad.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "decoding seccomp profile failed \"" + (root_ / "profiles/bad.json").string() +
+                                     "\": invalid JSON");
+  write("odd.json", R"({"defaultAction": "SCMP_ACT_MAYBE"})");
+  r = localhostSeccomp(root_.string(), "profiles/odd.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("odd.json\": unsupported seccomp action"), std::string::npos);
+  EXPECT_FALSE(localhostSeccomp(root_.string(), "../etc/x.json").ok());
+  EXPECT_EQ(localhostSeccomp(root_.string(), "").error().message(),
+            "localhostProfile must be set if seccompProfile type is Localhost.");
 }
 
 }  // namespace

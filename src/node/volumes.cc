@@ -16,6 +16,7 @@
 
 #include "api/quantity.h"
 #include "base/log.h"
+#include "node/fs_group.h"
 #include "node/projected_files.h"
 #include "node/volume_payload.h"
 #include "sys/unique_fd.h"
@@ -111,7 +112,13 @@ Status writeContent(const NodeConfig& config, const api::Pod& pod, const api::Vo
   if (!payload.ok()) return Error(setUpFailed(v.name, payload.error().message()));
   auto written = writeAtomic(volumeHostPath(config, pod, v), *payload);
   if (!written.ok()) return Error(setUpFailed(v.name, written.error().message()));
-  if (*written) log::debug("pod " + pod.metadata.name + ": volume " + v.name + " updated");
+  if (*written) {
+    log::debug("pod " + pod.metadata.name + ": volume " + v.name + " updated");
+    // The new files need the pod's fsGroup again (fs_group.h).
+    if (auto st = applyFsGroupToVolume(pod, v, volumeHostPath(config, pod, v)); !st.ok()) {
+      return Error(setUpFailed(v.name, st.error().message()));
+    }
+  }
   return {};
 }
 

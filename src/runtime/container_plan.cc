@@ -188,11 +188,13 @@ Result<ContainerPlan> planContainer(const ContainerSpec& spec, const std::string
     for (const auto& p : *parts) target += "/" + p;
     if (*isDir) b.mkdir(target);
     else b.touch(target);
-    b.mount(m.source, target, "", MS_BIND | MS_REC, "");
+    if (m.hostTreeFd >= 0) b.op(StepOp::kMoveMount, target, "attach the host's " + m.source, m.hostTreeFd);
+    else b.mount(m.source, target, "", MS_BIND | MS_REC, "");
     if (m.readOnly) b.mount("", target, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
     // mountPropagation. The pod's mount namespace is a slave of the host's, so a bind starts out
     // as a slave: None makes it private, HostToContainer keeps it a slave (host mounts made
-    // later appear inside), Bidirectional makes it shared as well.
+    // later appear inside). Bidirectional needs a peer of the host's mount, which no bind from
+    // the pod's namespace can give: the shim clones it in the host's namespace (hostTreeFd).
     unsigned long propagation = m.propagation == "HostToContainer" ? MS_SLAVE
                                 : m.propagation == "Bidirectional" ? MS_SHARED
                                                                    : MS_PRIVATE;

@@ -26,6 +26,7 @@ enum class StepOp {
   kUnshareCgroup,  // unshare(CLONE_NEWCGROUP) after joining the cgroups: they become its root
   kMaskPath,       // bind source (/dev/null) on target; a directory gets a read-only tmpfs; ENOENT is fine
   kReadonlyPath,   // bind target on itself and remount it read-only; ENOENT is fine
+  kMoveMount,      // move_mount(fd, "", target, F_EMPTY_PATH): attach a detached tree (open_tree)
 };
 
 struct Step {

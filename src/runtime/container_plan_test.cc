@@ -107,9 +107,11 @@ TEST(Spec, JsonRoundTrip) {
   SandboxSpec sb;
   sb.runDir = "/run/p";
   sb.cgroupParent = "peapod/pod1";
+  sb.pidsLimit = 42;
   auto sb2 = sandboxSpecFromJson(toJson(sb));
   ASSERT_TRUE(sb2.ok());
   EXPECT_EQ(toJson(*sb2), toJson(sb));
+  EXPECT_EQ(sb2->pidsLimit, 42);
 }
 
 }  // namespace
@@ -208,6 +210,8 @@ TEST(ContainerSpecJson, SecurityAndResourcesRoundTrip) {
   EXPECT_EQ(containerSpecFromJson(toJson(s))->capabilities, std::vector<std::string>{});
   auto bad = toJson(baseSpec());
   bad["seccomp"] = "localhost/x";
+  EXPECT_TRUE(containerSpecFromJson(bad).ok());  // a Localhost profile (its program comes along)
+  bad["seccomp"] = "somewhere/x";
   EXPECT_FALSE(containerSpecFromJson(bad).ok());
   // The compiled seccomp program survives base64 bit for bit (odd and even byte counts).
   for (size_t n : {1u, 2u, 3u}) {

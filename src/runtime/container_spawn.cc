@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 
 #include "runtime/child_exec.h"
 #include "sys/process.h"
+#include "sys/pty.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -31,6 +33,8 @@ struct ChildArgs {
   char* const* argv;
   char* const* envp;
   int stdoutWrite, stderrWrite;
+  int stdinRead = -1;  // -1: /dev/null
+  int ttySlave = -1;   // a tty: stdin, stdout, stderr and the controlling terminal
   // Results written by a failing child before _exit(127).
   int failedStep = -1;  // index into plan->steps, or one of the kFail* codes below
   int err = 0;
@@ -41,6 +45,16 @@ constexpr int kFailChdirWorkingDir = -2;
 constexpr int kFailStdio = -3;
 constexpr int kFailCredentials = -4;
 constexpr int kFailExec = -5;
+
+// In the child: fds 0-2 from the pipes or the pty (a new session whose controlling terminal it is).
+bool setUpStdio(const ChildArgs& a) {
+  if (a.ttySlave >= 0) {
+    return ::setsid() >= 0 && ::ioctl(a.ttySlave, TIOCSCTTY, 0) == 0 && ::dup2(a.ttySlave, 0) >= 0 &&
+           ::dup2(a.ttySlave, 1) >= 0 && ::dup2(a.ttySlave, 2) >= 0;
+  }
+  int in = a.stdinRead >= 0 ? a.stdinRead : ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  return in >= 0 && ::dup2(in, 0) >= 0 && ::dup2(a.stdoutWrite, 1) >= 0 && ::dup2(a.stderrWrite, 2) >= 0;
+}
 
 // Runs in the child on the clone stack, sharing the parent's memory: only syscalls on
 // precomputed data here; no allocation, no locks, no exceptions.
@@ -101,6 +115,9 @@ int childMain(void* arg) {
           r = 0;
         }
         break;
+      case StepOp::kMoveMount:
+        r = ::move_mount(s.fd, "", AT_FDCWD, s.target.c_str(), MOVE_MOUNT_F_EMPTY_PATH);
+        break;
       case StepOp::kPivotRoot:
         // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves
         // only the new root, with no put_old directory needed inside the image.
@@ -120,8 +137,7 @@ int childMain(void* arg) {
     a->err = errno;
     ::_exit(127);
   }
-  int devNull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devNull < 0 || ::dup2(devNull, 0) < 0 || ::dup2(a->stdoutWrite, 1) < 0 || ::dup2(a->stderrWrite, 2) < 0) {
+  if (!setUpStdio(*a)) {
     a->failedStep = kFailStdio;
     a->err = errno;
     ::_exit(127);
@@ -170,16 +186,43 @@ Error childError(const ChildArgs& a) {
   }
 }
 
+// Both ends of the container's stdio: output pipes, or a pty for everything with `tty`; a stdin
+// pipe with `stdin` (without, stdin is /dev/null).
+struct ContainerStdio {
+  sys::UniqueFd outRead, outWrite, errRead, errWrite, inRead, inWrite;
+  sys::Pty pty;
+};
+
+Status addPipe(sys::UniqueFd& read, sys::UniqueFd& write) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Error::sys("pipe2");
+  read.reset(fds[0]);
+  write.reset(fds[1]);
+  return {};
+}
+
+Result<ContainerStdio> makeStdio(const ContainerSpec& spec, const ProcessSecurity& security) {
+  ContainerStdio io;
+  if (spec.tty) {
+    PEAPOD_ASSIGN_OR_RETURN(io.pty, sys::openPty());
+    // The terminal belongs to the container's user, as runc sets it up.
+    (void)::fchown(io.pty.slave.get(), security.uid, security.gid);
+    io.inWrite.reset(::fcntl(io.pty.master.get(), F_DUPFD_CLOEXEC, 3));
+    if (!io.inWrite) return Error::sys("dup", "pty master");
+    return io;
+  }
+  PEAPOD_TRY(addPipe(io.outRead, io.outWrite));
+  PEAPOD_TRY(addPipe(io.errRead, io.errWrite));
+  if (spec.stdin) PEAPOD_TRY(addPipe(io.inRead, io.inWrite));
+  return io;
+}
+
 }  // namespace
 
 Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const ContainerPlan& plan,
                                       const ProcessSecurity& security) {
   const std::string context = "start container \"" + spec.name + "\"";
-  int outPipe[2], errPipe[2];
-  if (::pipe2(outPipe, O_CLOEXEC) != 0) return Error::sys("pipe2").wrap(context);
-  sys::UniqueFd outRead(outPipe[0]), outWrite(outPipe[1]);
-  if (::pipe2(errPipe, O_CLOEXEC) != 0) return Error::sys("pipe2").wrap(context);
-  sys::UniqueFd errRead(errPipe[0]), errWrite(errPipe[1]);
+  PEAPOD_ASSIGN_OR_RETURN(ContainerStdio io, makeStdio(spec, security));
 
   std::vector<char*> argv, envp;
   for (const auto& s : spec.args) argv.push_back(const_cast<char*>(s.c_str()));
@@ -187,7 +230,8 @@ Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const Container
   for (const auto& s : spec.env) envp.push_back(const_cast<char*>(s.c_str()));
   envp.push_back(nullptr);
 
-  ChildArgs args{&plan, &spec, &security, argv.data(), envp.data(), outWrite.get(), errWrite.get()};
+  ChildArgs args{&plan, &spec, &security, argv.data(), envp.data(), io.outWrite.get(), io.errWrite.get(),
+                 io.inRead.get(), io.pty.slave.get()};
   sys::CloneStack stack;
   if (!stack.ok()) return Error::sys("mmap", "clone stack").wrap(context);
   int pidfd = -1;
@@ -196,19 +240,24 @@ Result<SpawnedProcess> spawnContainer(const ContainerSpec& spec, const Container
   int pid = ::clone(childMain, stack.top(), flags, &args, &pidfd);
   if (pid < 0) return Error::sys("clone").wrap(context);
   sys::UniqueFd pidfdOwner(pidfd);
-  outWrite.reset();
-  errWrite.reset();
+  io.outWrite.reset();
+  io.errWrite.reset();
+  io.inRead.reset();
+  io.pty.slave.reset();
 
   if (args.failedStep != -1) {
     (void)sys::pidfdWait(pidfdOwner.get(), WEXITED);  // reap the failed child
     return childError(args).wrap(context);
   }
-  for (int fd : {outRead.get(), errRead.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   SpawnedProcess out;
   out.pid = pid;
   out.pidfd = std::move(pidfdOwner);
-  out.stdoutRead = std::move(outRead);
-  out.stderrRead = std::move(errRead);
+  out.stdoutRead = io.pty.master ? std::move(io.pty.master) : std::move(io.outRead);
+  out.stderrRead = std::move(io.errRead);
+  out.stdinWrite = std::move(io.inWrite);
+  for (const auto* fd : {&out.stdoutRead, &out.stderrRead}) {
+    if (*fd) ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
+  }
   return out;
 }
 

@@ -21,7 +21,7 @@
 namespace peapod::runtime {
 namespace {
 
-enum Fail { kNone = 0, kCgroup, kSetnsMount, kChdir, kStdio, kCredentials, kExec };
+enum Fail { kNone = 0, kCgroup, kSetnsCgroup, kSetnsMount, kChdir, kStdio, kCredentials, kExec };
 
 // Shared with the child through CLONE_VM; the parent reads the result after the vfork returns.
 struct ChildArgs {
@@ -29,7 +29,7 @@ struct ChildArgs {
   const std::vector<std::string>* candidates;
   char* const* argv;
   char* const* envp;
-  int mountNs, stdinFd, stdoutFd, stderrFd;
+  int cgroupNs, mountNs, stdinFd, stdoutFd, stderrFd;
   Fail failed = kNone;
   int err = 0;
 };
@@ -46,6 +46,8 @@ int childMain(void* arg) {
   for (int fd : a->req->cgroupProcsFds) {
     if (::write(fd, "0", 1) != 1) fail(kCgroup);
   }
+  // After joining the cgroup, so /proc/self/cgroup reads "/" as it does for the main process.
+  if (::setns(a->cgroupNs, CLONE_NEWCGROUP) != 0) fail(kSetnsCgroup);
   // Also moves root and cwd to the container's root (the namespace's root after pivot_root).
   if (::setns(a->mountNs, CLONE_NEWNS) != 0) fail(kSetnsMount);
   // A group of its own: a timeout or a gone client kills what it forked too. A terminal needs a
@@ -69,6 +71,7 @@ Error childError(const ChildArgs& a) {
   const std::string& cmd = a.req->command[0];
   switch (a.failed) {
     case kCgroup: return Error::sys("join cgroup", "", a.err);
+    case kSetnsCgroup: return Error::sys("setns", "cgroup namespace", a.err);
     case kSetnsMount: return Error::sys("setns", "mount namespace", a.err);
     case kChdir: return Error::sys("chdir", a.req->workingDir, a.err);
     case kStdio: return Error::sys("set up stdio", "", a.err);
@@ -105,6 +108,8 @@ std::vector<std::string> execCandidates(const std::string& arg0, const std::vect
 Result<ExecProcess> spawnExec(const ExecRequest& req) {
   if (req.command.empty() || req.command[0].empty()) return Error("exec: empty command");
   const std::string proc = "/proc/" + std::to_string(req.targetPid);
+  sys::UniqueFd cgroupNs(::open((proc + "/ns/cgroup").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!cgroupNs) return Error::sys("open", proc + "/ns/cgroup");
   sys::UniqueFd mountNs(::open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
   if (!mountNs) return Error::sys("open", proc + "/ns/mnt");
   sys::UniqueFd pidNs(::open((proc + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
@@ -138,7 +143,7 @@ Result<ExecProcess> spawnExec(const ExecRequest& req) {
   argv.push_back(nullptr);
   for (const auto& s : req.env) envp.push_back(const_cast<char*>(s.c_str()));
   envp.push_back(nullptr);
-  ChildArgs args{&req, &candidates, argv.data(), envp.data(), mountNs.get(), childIn, childOut, childErr};
+  ChildArgs args{&req, &candidates, argv.data(), envp.data(), cgroupNs.get(), mountNs.get(), childIn, childOut, childErr};
 
   sys::CloneStack stack;
   if (!stack.ok()) return Error::sys("mmap", "clone stack");

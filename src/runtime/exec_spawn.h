@@ -1,6 +1,6 @@
 // Spawning a process inside a running container (the shim's "exec" op): it joins the container's
-// cgroup, mount and PID namespaces (the pod's net/IPC/UTS are the shim's own) and runs with the
-// container's working dir, environment and user.
+// cgroup and its cgroup, mount and PID namespaces (the pod's net/IPC/UTS are the shim's own) and
+// runs with the container's working dir, environment and user.
 #pragma once
 
 #include <string>

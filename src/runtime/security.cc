@@ -30,13 +30,16 @@ Result<ProcessSecurity> makeProcessSecurity(const ContainerSpec& spec, sys::Secc
   PEAPOD_ASSIGN_OR_RETURN(s.capabilities, specCapabilities(spec));
   s.lastCap = sys::lastCapability();
   s.noNewPrivs = spec.noNewPrivs;
-  if (spec.seccomp == "runtime/default" && !spec.seccompBpf.empty()) {
+  if (!spec.seccomp.empty() && spec.seccomp != "unconfined" && !spec.seccompBpf.empty()) {
     program = spec.seccompBpf;
     s.seccomp = &program;
   } else if (spec.seccomp == "runtime/default") {
     auto prog = sys::defaultSeccomp(s.capabilities);
     if (!prog.ok()) return std::move(prog).error().wrap("seccomp profile");
     s.seccomp = *prog;
+  } else if (spec.seccomp.rfind("localhost/", 0) == 0) {
+    // Localhost profiles are files on the node: the daemon compiles them, the shim cannot.
+    return Error("seccomp profile " + spec.seccomp + " came without its compiled program");
   }
   return s;
 }

@@ -78,7 +78,7 @@ json toJson(const SandboxSpec& s) {
   return json{{"podUid", s.podUid},         {"podName", s.podName},       {"podNamespace", s.podNamespace},
               {"hostname", s.hostname},     {"runDir", s.runDir},         {"cgroupParent", s.cgroupParent},
               {"cgroupRoot", s.cgroupRoot}, {"shmSizeBytes", s.shmSizeBytes}, {"hostNetwork", s.hostNetwork},
-              {"hostIPC", s.hostIPC},       {"hostPID", s.hostPID},       {"sharePid", s.sharePid}};
+              {"hostIPC", s.hostIPC},       {"hostPID", s.hostPID},       {"sharePid", s.sharePid}, {"pidsLimit", s.pidsLimit}};
 }
 
 Result<SandboxSpec> sandboxSpecFromJson(const json& j) {
@@ -96,6 +96,7 @@ Result<SandboxSpec> sandboxSpecFromJson(const json& j) {
   PEAPOD_TRY(get(j, "hostIPC", s.hostIPC));
   PEAPOD_TRY(get(j, "hostPID", s.hostPID));
   PEAPOD_TRY(get(j, "sharePid", s.sharePid));
+  PEAPOD_TRY(get(j, "pidsLimit", s.pidsLimit));
   if (s.hostPID && s.sharePid) return Error("sandbox spec: hostPID and sharePid are exclusive");
   if (s.runDir.empty() || s.runDir[0] != '/') return Error("sandbox spec: runDir must be an absolute path");
   if (s.cgroupParent.empty()) return Error("sandbox spec: cgroupParent is required");
@@ -143,6 +144,9 @@ json toJson(const ContainerSpec& s) {
   if (!s.seccomp.empty()) j["seccomp"] = s.seccomp;
   if (!s.seccompBpf.empty()) j["seccompBpf"] = base64(s.seccompBpf.data(), s.seccompBpf.size() * sizeof(sock_filter));
   if (s.readOnlyRootfs) j["readOnlyRootfs"] = true;
+  if (s.stdin) j["stdin"] = true;
+  if (s.stdinOnce) j["stdinOnce"] = true;
+  if (s.tty) j["tty"] = true;
   if (!s.maskedPaths.empty()) j["maskedPaths"] = s.maskedPaths;
   if (!s.readonlyPaths.empty()) j["readonlyPaths"] = s.readonlyPaths;
   if (!s.resources.empty()) j["resources"] = toJson(s.resources);
@@ -175,6 +179,9 @@ Result<ContainerSpec> containerSpecFromJson(const json& j) {
     std::memcpy(s.seccompBpf.data(), raw->data(), raw->size());
   }
   PEAPOD_TRY(get(j, "readOnlyRootfs", s.readOnlyRootfs));
+  PEAPOD_TRY(get(j, "stdin", s.stdin));
+  PEAPOD_TRY(get(j, "stdinOnce", s.stdinOnce));
+  PEAPOD_TRY(get(j, "tty", s.tty));
   PEAPOD_TRY(get(j, "maskedPaths", s.maskedPaths));
   PEAPOD_TRY(get(j, "readonlyPaths", s.readonlyPaths));
   PEAPOD_TRY(get(j, "sysctls", s.sysctls));
@@ -188,7 +195,8 @@ Result<ContainerSpec> containerSpecFromJson(const json& j) {
     if (!l.ok()) return std::move(l).error().wrap("podResources");
     s.podResources = *l;
   }
-  if (!s.seccomp.empty() && s.seccomp != "runtime/default" && s.seccomp != "unconfined") {
+  if (!s.seccomp.empty() && s.seccomp != "runtime/default" && s.seccomp != "unconfined" &&
+      s.seccomp.rfind("localhost/", 0) != 0) {
     return Error("seccomp: unknown profile \"" + s.seccomp + "\"");
   }
   if (auto it = j.find("mounts"); it != j.end() && !it->is_null()) {

@@ -29,6 +29,9 @@ struct SandboxSpec {
   std::string cgroupParent;    // e.g. "peapod/pod<uid>", relative to each controller root
   std::string cgroupRoot = "/sys/fs/cgroup";
   uint64_t shmSizeBytes = 64ull << 20;  // the pod's shared /dev/shm tmpfs size
+  // pids.max of the pod cgroup (the kubelet's --pod-max-pids); <= 0 leaves it unlimited, as the
+  // kubelet sets a pod pids limit only when the flag is positive.
+  int64_t pidsLimit = -1;
 };
 
 // A bind mount into a container; target is absolute inside the container, source a host path.
@@ -39,6 +42,10 @@ struct BindMount {
   // Kubernetes mountPropagation: "None" or "" (rprivate), "HostToContainer" (rslave),
   // "Bidirectional" (rshared).
   std::string propagation = {};
+  // Not on the wire: a detached clone of the host's mount at source (open_tree in the host's
+  // mount namespace), attached instead of a bind so a Bidirectional mount stays a peer of the
+  // host's. -1 = bind source as usual.
+  int hostTreeFd = -1;
 };
 
 // Sent by the daemon in a "start" request.
@@ -51,6 +58,9 @@ struct ContainerSpec {
   uint32_t uid = 0, gid = 0;
   std::vector<BindMount> mounts;          // volumes and the /etc/hosts, hostname, resolv.conf files
   std::string logPath;                    // CRI log file; parent dirs are created by the shim
+  // Kubernetes stdin/stdinOnce/tty: the shim holds the write end of the process's stdin (or a pty
+  // it is the master of) for attach; without stdin and tty, stdin is /dev/null.
+  bool stdin = false, stdinOnce = false, tty = false;
 
   // Identity and security (securityContext). `user` is resolved by the shim against the image's
   // /etc/passwd and /etc/group ("uid", "uid:gid", names); when empty, uid/gid are used as given
@@ -60,7 +70,7 @@ struct ContainerSpec {
   std::optional<std::vector<std::string>> capabilities;  // bounding set ("CAP_CHOWN"...); unset = all
   bool privileged = false;                // /sys and /sys/fs/cgroup writable
   bool noNewPrivs = false;
-  std::string seccomp;                    // "" (unconfined) or "runtime/default"
+  std::string seccomp;                    // "" (unconfined), "runtime/default" or "localhost/<file>"
   // The compiled filter (classic BPF), so the daemon compiles a profile once per capability set
   // instead of every shim paying ~40 ms and ~1 MiB for libseccomp; base64 on the wire. Empty:
   // the shim compiles `seccomp` itself.

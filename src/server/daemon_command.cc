@@ -86,6 +86,10 @@ void registerDaemonCommand(CLI::App& app) {
   cmd->add_option("--image-gc-low-threshold", n.imageGcLowThreshold, "disk usage percent image GC frees down to")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
+  cmd->add_option("--pod-max-pids", n.podPidsLimit, "pids.max of each pod cgroup (kubelet --pod-max-pids); -1: unlimited")
+      ->capture_default_str();
+  cmd->add_option("--seccomp-profile-root", n.seccompProfileRoot,
+                  "directory seccompProfile Localhost paths resolve under (default <data-dir>/seccomp)");
   cmd->add_option("--kubeconfig", opts->kubeconfig,
                   "where to write the kubeconfig (mode 0600) for kubectl: the TCP address, CA and token")
       ->capture_default_str();
@@ -103,6 +107,7 @@ void registerDaemonCommand(CLI::App& app) {
     }
     if (opts->node.imageGcLowThreshold > opts->node.imageGcHighThreshold)
       throw CLI::ValidationError("--image-gc-low-threshold", "must not exceed --image-gc-high-threshold");
+    if (!opts->node.seccompProfileRoot.empty()) opts->node.seccompProfileRoot = std::filesystem::absolute(opts->node.seccompProfileRoot);
     if (!opts->node.registryConfig.empty()) opts->node.registryConfig = std::filesystem::absolute(opts->node.registryConfig);
     for (auto* dir : {&opts->node.dataDir, &opts->node.runDir, &opts->node.logDir, &opts->kubeconfig, &opts->manifestDir}) {
       *dir = std::filesystem::absolute(*dir);

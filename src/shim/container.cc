@@ -100,15 +100,23 @@ Result<std::unique_ptr<Container>> Container::start(const runtime::ContainerSpec
   std::vector<int> procFds;
   for (const auto& fd : *procs) procFds.push_back(fd.get());
 
-  // 3. Scratch dir: the child mounts a tmpfs on it in its own mount namespace.
-  auto plan = runtime::planContainer(spec, pod.runDir, procFds, isDirectory, pod.cgroupMounts);
+  // 3. Bidirectional volumes: clones of the host's mounts, attached by the child.
+  std::vector<sys::UniqueFd> hostTrees;
+  if (pod.mountNs) {
+    if (auto st = openHostTrees(*pod.mountNs, c->spec_.mounts, hostTrees); !st.ok()) {
+      return std::move(st).error().wrap(context);
+    }
+  }
+  // 4. Scratch dir: the child mounts a tmpfs on it in its own mount namespace.
+  auto plan = runtime::planContainer(c->spec_, pod.runDir, procFds, isDirectory, pod.cgroupMounts);
   if (!plan.ok()) return std::move(plan).error().wrap(context);
   c->scratchDir_ = plan->scratchDir;
   if (auto st = mkdirParents(plan->scratchDir + "/"); !st.ok()) return std::move(st).error().wrap(context);
   ScopeExit removeScratch([&] { ::rmdir(c->scratchDir_.c_str()); });
 
-  // 4. Spawn; returns after exec (or with the failing step).
+  // 5. Spawn; returns after exec (or with the failing step).
   auto proc = runtime::spawnContainer(spec, *plan, c->security_);
+  for (auto& m : c->spec_.mounts) m.hostTreeFd = -1;  // the trees close with hostTrees
   if (!proc.ok()) return std::move(proc).error();
   c->state_.pid = proc->pid;
   c->state_.running = true;
@@ -116,6 +124,7 @@ Result<std::unique_ptr<Container>> Container::start(const runtime::ContainerSpec
   c->pidfd_ = std::move(proc->pidfd);
   c->out_ = std::move(proc->stdoutRead);
   c->err_ = std::move(proc->stderrRead);
+  c->stdin_ = std::move(proc->stdinWrite);
   removeCgroup.cancel();
   removeScratch.cancel();
   return c;
@@ -186,6 +195,7 @@ void Container::onExited(const siginfo_t& info) {
   if (auto kills = pod_.cgroups->oomKills(cgroupPath()); kills.ok() && *kills > 0) state_.oomKilled = true;
   log_.reset();
   pidfd_.reset();
+  stdin_.reset();
   // 3. Clean up: the scratch tmpfs died with the mount namespace; its mount point and the
   //    cgroup remain. Without a PID namespace of its own (shareProcessNamespace, hostPID) the
   //    container's other processes outlive its main one: kill them, as runc does.

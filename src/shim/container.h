@@ -11,6 +11,7 @@
 #include "runtime/cri_log.h"
 #include "runtime/exec_spawn.h"
 #include "runtime/spec.h"
+#include "shim/host_mounts.h"
 #include "sys/cgroup.h"
 #include "sys/unique_fd.h"
 
@@ -24,6 +25,8 @@ struct PodContext {
   // The cgroup filesystems a container sees at /sys/fs/cgroup (read once by the shim); null =
   // no cgroup namespace and no cgroup mounts.
   const std::vector<sys::CgroupHierarchy>* cgroupMounts = nullptr;
+  // The host's and the pod's mount namespaces (Bidirectional mounts); null = none.
+  const MountNamespaces* mountNs = nullptr;
 };
 
 class Container {
@@ -35,6 +38,11 @@ class Container {
   const runtime::ContainerState& state() const { return state_; }
   bool running() const { return state_.running; }
   int pidfd() const { return pidfd_.get(); }
+  // The process's stdin for attach: its pipe's write end, or the pty master with a tty; -1 when
+  // the spec has no stdin, after closeStdin() and once the process exited.
+  int stdinFd() const { return stdin_.get(); }
+  bool tty() const { return spec_.tty; }
+  void closeStdin() { stdin_.reset(); }  // stdinOnce: the first attach's end of input
   // -1 once that stream reached EOF (and was closed).
   int outputFd(runtime::LogStream s) const { return (s == runtime::LogStream::kStdout ? out_ : err_).get(); }
 
@@ -61,7 +69,7 @@ class Container {
   sys::SeccompProgram seccomp_;        // security_.seccomp may point here
   runtime::ContainerState state_;
   std::string scratchDir_;
-  sys::UniqueFd pidfd_, out_, err_, log_;
+  sys::UniqueFd pidfd_, out_, err_, log_, stdin_;
   runtime::CriLineSplitter outSplit_, errSplit_;
 };
 

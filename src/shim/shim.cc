@@ -1,5 +1,6 @@
 #include "shim/shim.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
@@ -37,13 +38,21 @@ Shim::~Shim() = default;
 
 Result<std::unique_ptr<Shim>> Shim::create(const runtime::SandboxSpec& spec) {
   std::unique_ptr<Shim> s(new Shim(spec));
+  // Both mount namespaces stay at hand for Bidirectional volumes (host_mounts.h).
+  s->mountNs_.host.reset(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
   PEAPOD_TRY(enterPodNamespaces(spec));
+  s->mountNs_.pod.reset(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
   PEAPOD_ASSIGN_OR_RETURN(s->cgroups_, sys::makeCgroupManager(spec.cgroupRoot));
   if (auto st = s->cgroups_->create(spec.cgroupParent); !st.ok()) return std::move(st).error().wrap("pod cgroup");
   bool ok = false;
   ScopeExit removeCgroup([&] {
     if (!ok) (void)s->cgroups_->remove(spec.cgroupParent);
   });
+  if (spec.pidsLimit > 0) {
+    sys::CgroupLimits pids;
+    pids.pidsMax = spec.pidsLimit;
+    if (auto st = s->cgroups_->apply(spec.cgroupParent, pids); !st.ok()) return std::move(st).error().wrap("pod pids limit");
+  }
 
   // Signals arrive through the loop: SIGCHLD for strays, SIGTERM/SIGINT mean shutdown.
   sigset_t mask;
@@ -172,6 +181,7 @@ json Shim::handle(int clientFd, const json& req, std::vector<sys::UniqueFd>& fds
   if (op == "start") return startContainer(req);
   if (op == "exec") return startExec(clientFd, req, fds);
   if (op == "execSignal") return signalExec(req);
+  if (op == "attach" || op == "closeStdin") return attach(clientFd, req);
   if (op == "state") {
     json list = json::array();
     for (const auto& [name, c] : containers_) list.push_back(runtime::toJson(c->state()));
@@ -207,7 +217,8 @@ json Shim::startContainer(const json& req) {
   }
   // The host's cgroup mounts, read once: every container mounts the same hierarchies.
   static const auto cgroupMounts = sys::cgroupHierarchies(spec_.cgroupRoot);
-  PodContext pod{spec_.runDir, spec_.cgroupParent, cgroups_.get(), cgroupMounts.ok() ? &*cgroupMounts : nullptr};
+  PodContext pod{spec_.runDir, spec_.cgroupParent, cgroups_.get(), cgroupMounts.ok() ? &*cgroupMounts : nullptr,
+                 &mountNs_};
   auto c = Container::start(*spec, pod);
   if (!c.ok()) return errorReply(id, c.error().message());
   Container& ctr = **c;
@@ -219,6 +230,27 @@ json Shim::startContainer(const json& req) {
   json r = okReply(id);
   r["state"] = runtime::toJson(ctr.state());
   return r;
+}
+
+// "attach" answers with the container's stdin attached (a dup stays with the shim, so a
+// container outlives its attach sessions and daemon restarts); "closeStdin" ends its input.
+json Shim::attach(int clientFd, const json& req) {
+  json id = req.contains("id") ? req["id"] : json(nullptr);
+  std::string name = req.value("name", "");
+  auto it = containers_.find(name);
+  if (it == containers_.end() || !it->second->running()) return errorReply(id, "container \"" + name + "\" is not running");
+  Container& c = *it->second;
+  if (req.value("op", "") == "closeStdin") {
+    c.closeStdin();
+    return okReply(id);
+  }
+  json r = okReply(id);
+  r["tty"] = c.tty();
+  r["stdin"] = c.stdinFd() >= 0;
+  std::vector<int> fds;
+  if (c.stdinFd() >= 0) fds.push_back(c.stdinFd());
+  if (!runtime::sendMessage(clientFd, r, fds).ok()) closeClient(clientFd);
+  return nullptr;  // answered
 }
 
 void Shim::onContainerExit(Container& c, const siginfo_t& info) {

@@ -63,6 +63,7 @@ class Shim {
   void onContainerExit(Container& c, const siginfo_t& info);
   nlohmann::json handle(int clientFd, const nlohmann::json& req, std::vector<sys::UniqueFd>& fds);
   nlohmann::json startContainer(const nlohmann::json& req);
+  nlohmann::json attach(int clientFd, const nlohmann::json& req);  // "attach" and "closeStdin"
   void broadcast(const nlohmann::json& msg);
   // exec.cc
   // null = the reply comes later; `fds` are a stream exec's stdio
@@ -76,6 +77,7 @@ class Shim {
 
   runtime::SandboxSpec spec_;
   std::unique_ptr<sys::CgroupManager> cgroups_;
+  MountNamespaces mountNs_;  // the host's (opened before unsharing) and the pod's
   sys::UniqueFd epoll_, listener_, signalFd_;
   std::unordered_map<int, sys::UniqueFd> clients_;
   std::unordered_map<int, uint64_t> clientSerial_;

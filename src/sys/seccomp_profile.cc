@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <map>
 #include <memory>
@@ -122,7 +123,91 @@ Status addRule(scmp_filter_ctx ctx, uint32_t action, const char* name, unsigned 
   return {};
 }
 
+// The filter as classic BPF, read back through a memfd (libseccomp exports only to an fd).
+Result<SeccompProgram> exportProgram(scmp_filter_ctx ctx) {
+  UniqueFd mem(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
+  if (!mem) return Error::sys("memfd_create", "seccomp-bpf");
+  if (int rc = seccomp_export_bpf(ctx, mem.get()); rc != 0) return seccompError("seccomp_export_bpf", rc);
+  off_t size = ::lseek(mem.get(), 0, SEEK_END);
+  if (size <= 0 || size % sizeof(sock_filter) != 0) return Error("seccomp_export_bpf: unexpected program size");
+  SeccompProgram prog(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (::pread(mem.get(), prog.data(), static_cast<size_t>(size), 0) != size) return Error::sys("read", "seccomp-bpf");
+  return prog;
+}
+
+// runc's action table; ERRNO and TRACE return EPERM unless the profile names another errno.
+Result<uint32_t> profileAction(const std::string& name, std::optional<uint32_t> errnoRet) {
+  uint32_t ret = errnoRet.value_or(EPERM) & 0xffff;
+  if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+  if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(ret);
+  if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+  if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+  if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+  if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(ret);
+  if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  return Error("unsupported seccomp action \"" + name + "\"");
+}
+
+Result<scmp_compare> profileOp(const std::string& name) {
+  static const std::map<std::string, scmp_compare> ops = {
+      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+      {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+  auto it = ops.find(name);
+  if (it == ops.end()) return Error("unsupported seccomp operator \"" + name + "\"");
+  return it->second;
+}
+
+// "SCMP_ARCH_X86_64" -> libseccomp's token for "x86_64".
+Result<uint32_t> profileArch(const std::string& name) {
+  std::string n = name.rfind("SCMP_ARCH_", 0) == 0 ? name.substr(10) : name;
+  for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  uint32_t arch = seccomp_arch_resolve_name(n.c_str());
+  if (arch == 0) return Error("unsupported seccomp architecture \"" + name + "\"");
+  return arch;
+}
+
 }  // namespace
+
+Result<SeccompProgram> compileSeccompProfile(const SeccompProfile& profile) {
+  PEAPOD_ASSIGN_OR_RETURN(uint32_t defaultAction, profileAction(profile.defaultAction, profile.defaultErrnoRet));
+  Ctx ctx(seccomp_init(defaultAction));
+  if (!ctx) return Error("seccomp_init failed");
+  for (const auto& name : profile.architectures) {
+    PEAPOD_ASSIGN_OR_RETURN(uint32_t arch, profileArch(name));
+    int rc = seccomp_arch_add(ctx.get(), arch);
+    if (rc != 0 && rc != -EEXIST) return seccompError("seccomp_arch_add", rc, name);
+  }
+  for (const auto& rule : profile.syscalls) {
+    PEAPOD_ASSIGN_OR_RETURN(uint32_t action, profileAction(rule.action, rule.errnoRet));
+    if (action == defaultAction) continue;  // libseccomp refuses it; it changes nothing anyway
+    std::vector<scmp_arg_cmp> conds;
+    bool sameIndexTwice = false;
+    unsigned seen = 0;
+    for (const auto& a : rule.args) {
+      if (a.index > 5) return Error("seccomp argument index " + std::to_string(a.index) + " is over 5");
+      PEAPOD_ASSIGN_OR_RETURN(scmp_compare op, profileOp(a.op));
+      sameIndexTwice = sameIndexTwice || (seen & (1u << a.index));
+      seen |= 1u << a.index;
+      conds.push_back(scmp_arg_cmp{a.index, op, a.value, a.valueTwo});
+    }
+    for (const auto& name : rule.names) {
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) continue;
+      auto add = [&](unsigned n, const scmp_arg_cmp* c) -> Status {
+        int rc = seccomp_rule_add_array(ctx.get(), action, nr, n, c);
+        if (rc != 0 && nr >= 0 && rc != -EEXIST) return seccompError("seccomp_rule_add", rc, name);
+        return {};
+      };
+      if (!sameIndexTwice) {
+        PEAPOD_TRY(add(static_cast<unsigned>(conds.size()), conds.data()));
+      } else {
+        for (const auto& c : conds) PEAPOD_TRY(add(1, &c));
+      }
+    }
+  }
+  return exportProgram(ctx.get());
+}
 
 Result<SeccompProgram> compileDefaultSeccomp(CapSet caps) {
   Ctx ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)));
@@ -155,14 +240,7 @@ Result<SeccompProgram> compileDefaultSeccomp(CapSet caps) {
     PEAPOD_TRY(addRule(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), "clone3"));
   }
 
-  UniqueFd mem(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
-  if (!mem) return Error::sys("memfd_create", "seccomp-bpf");
-  if (int rc = seccomp_export_bpf(ctx.get(), mem.get()); rc != 0) return seccompError("seccomp_export_bpf", rc);
-  off_t size = ::lseek(mem.get(), 0, SEEK_END);
-  if (size <= 0 || size % sizeof(sock_filter) != 0) return Error("seccomp_export_bpf: unexpected program size");
-  SeccompProgram prog(static_cast<size_t>(size) / sizeof(sock_filter));
-  if (::pread(mem.get(), prog.data(), static_cast<size_t>(size), 0) != size) return Error::sys("read", "seccomp-bpf");
-  return prog;
+  return exportProgram(ctx.get());
 }
 
 Result<const SeccompProgram*> defaultSeccomp(CapSet caps) {

@@ -5,12 +5,15 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "sys/netlink.h"
 #include "sys/unique_fd.h"
@@ -167,10 +170,11 @@ spec:
   subdomain: sub
   setHostnameAsFQDN: true
   containers:
-  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'hostname; cat /etc/hostname; echo END; sleep 3600']}
+  - {name: c, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'hostname; cat /etc/hostname; echo $HOSTNAME; echo END; sleep 3600']}
 )",
                               "fqdn", "c");
-  EXPECT_EQ(log, "h.sub.default.svc.cluster.local\nh.sub.default.svc.cluster.local\nEND\n");
+  // HOSTNAME is the sandbox's hostname, as containerd sets it: the FQDN here.
+  EXPECT_EQ(log, "h.sub.default.svc.cluster.local\nh.sub.default.svc.cluster.local\nh.sub.default.svc.cluster.local\nEND\n");
   remove("fqdn");
 }
 
@@ -376,6 +380,92 @@ TEST_F(PodnetE2E, HostPortOnLoopbackAndConflicts) {
   remove("hp-a");
   // The proxy went with the pod.
   EXPECT_EQ(httpGet("127.0.0.1", port), "");
+}
+
+// A process whose network namespace is `ns` (as readlink shows it: "net:[4026532...]"); -1: none.
+int pidInNetns(const std::string& ns) {
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    if (fs::read_symlink(e.path() / "ns" / "net", ec).string() == ns && !ec) return std::stoi(name);
+  }
+  return -1;
+}
+
+// A UDP socket bound to 0.0.0.0:port inside pid's network namespace. setns happens on a helper
+// thread: a socket keeps the namespace it was made in, and this thread keeps the host's.
+sys::UniqueFd udpSocketIn(int pid, int port) {
+  sys::UniqueFd out;
+  std::thread([&] {
+    sys::UniqueFd ns(::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns || ::setns(ns.get(), CLONE_NEWNET) != 0) return;
+    sys::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) out = std::move(fd);
+  }).join();
+  return out;
+}
+
+// One datagram, or "" when none came within `ms`; `from` gets the sender.
+std::string recvWithin(int fd, int ms, sockaddr_in* from = nullptr) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, ms) != 1) return "";
+  char buf[512];
+  socklen_t len = sizeof(sockaddr_in);
+  ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(from), from ? &len : nullptr);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+TEST_F(PodnetE2E, UdpHostPortOnLoopback) {
+  int port = 20000 + std::stoi(randomSuffix(4), nullptr, 16) % 20000;
+  std::string log = runAndLog(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: hp-udp}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'readlink /proc/self/ns/net; echo END; exec sleep 3600']
+    ports: [{containerPort: 5353, protocol: UDP, hostPort: )" + std::to_string(port) + R"(}]
+)",
+                              "hp-udp", "c");
+  // busybox has no UDP listener, so the test listens on the container's port in its namespace.
+  int pid = pidInNetns(log.substr(0, log.find('\n')));
+  ASSERT_GT(pid, 0) << log;
+  sys::UniqueFd server = udpSocketIn(pid, 5353);
+  ASSERT_TRUE(server) << "bind 5353 in the pod's network namespace";
+  sys::UniqueFd client(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in lo{};
+  lo.sin_family = AF_INET;
+  lo.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&lo), sizeof lo), 0);
+  // 127.0.0.1:port -> proxy -> podIP:5353, and the answer back through the same proxy flow.
+  std::string got, reply;
+  sockaddr_in from{};
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        (void)::send(client.get(), "ping-udp", 8, 0);
+        got = recvWithin(server.get(), 500, &from);
+        return got == "ping-udp";
+      },
+      seconds(10)))
+      << got;
+  char fromIP[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &from.sin_addr, fromIP, sizeof fromIP);
+  EXPECT_NE(std::string(fromIP), "127.0.0.1");  // it came through the proxy, from the bridge side
+  ASSERT_EQ(::sendto(server.get(), "pong-udp", 8, 0, reinterpret_cast<sockaddr*>(&from), sizeof from), 8);
+  reply = recvWithin(client.get(), 3000);
+  EXPECT_EQ(reply, "pong-udp");
+  remove("hp-udp");
+  // The proxy went with the pod: nothing answers or forwards any more.
+  (void)::send(client.get(), "late", 4, 0);
+  EXPECT_EQ(recvWithin(server.get(), 300), "");
 }
 
 TEST_F(PodnetE2E, BandwidthAnnotationsShapeBothDirections) {

@@ -134,5 +134,67 @@ spec:
   for (const char* name : {"res-besteffort", "res-burstable", "res-guaranteed"}) remove(name);
 }
 
+TEST_F(ResourcesE2E, ExecSeesTheContainersCgroupView) {
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: res-exec-cg}
+spec:
+  containers:
+  - {name: main, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'cat /proc/self/cgroup; echo END; exec sleep 3600']}
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("res-exec-cg", [](const auto& p) { return phase(p) == "Running"; }))
+      << d().pod("res-exec-cg").dump(2);
+  std::string main;
+  ASSERT_TRUE(waitUntil([&] { return (main = d().logs("res-exec-cg", "main")).find("END\n") != std::string::npos; },
+                        seconds(15)))
+      << main;
+  main.resize(main.find("END\n"));
+  auto e = d().peapod({"exec", "res-exec-cg", "--", "cat", "/proc/self/cgroup"});
+  EXPECT_EQ(e.exitCode, 0) << e.err;
+  // Its own cgroup namespace: every hierarchy reads "/", exactly as for the main process.
+  EXPECT_EQ(e.out, main);
+  EXPECT_EQ(main.find(d().cgroupParent()), std::string::npos) << main;
+  remove("res-exec-cg");
+}
+
+// The kubelet's --pod-max-pids: pids.max on the pod cgroup, so the pod cannot fork past it.
+TEST(PodPidsLimitE2E, PodCannotForkPastTheLimit) {
+  PEAPOD_REQUIRE_ROOT();
+  PeapodDaemon d({"--restart-backoff-base", "200ms", "--pod-max-pids", "12"});
+  auto r = d.apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: res-pids}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'cat /sys/fs/cgroup/pids/pids.max; i=0; while [ $i -lt 30 ]; do sleep 600 & i=$((i+1)); done;
+      echo end; exec sleep 3600']
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d.waitPod("res-pids", [](const auto& p) { return p["status"].value("phase", "") == "Running"; }))
+      << d.pod("res-pids").dump(2);
+  std::string out;
+  EXPECT_TRUE(waitUntil([&] { return (out = d.logs("res-pids", "main")).find("end") != std::string::npos; },
+                        seconds(30)))
+      << out;
+  // Inside, its own cgroup (the namespace root) has no limit of its own; the pod's stops it.
+  EXPECT_EQ(out.rfind("max\n", 0), 0u) << out;
+  EXPECT_NE(out.find("can't fork"), std::string::npos) << out;
+  // From the host: the pod cgroup carries the limit and is full.
+  if (std::filesystem::exists("/sys/fs/cgroup/pids/pids.max") || std::filesystem::exists("/sys/fs/cgroup/pids")) {
+    std::string uid = d.pod("res-pids")["metadata"].value("uid", "");
+    std::string podCg = "/sys/fs/cgroup/pids/" + d.cgroupParent() + "/pod" + uid;
+    EXPECT_EQ(readFile(podCg + "/pids.max"), "12\n");
+    EXPECT_EQ(readFile(podCg + "/pids.current"), "12\n");
+  }
+  d.peapod({"delete", "pod", "res-pids", "--grace-period=0", "--force"});
+  EXPECT_TRUE(d.waitGone("res-pids"));
+}
+
 }  // namespace
 }  // namespace peapod::testing

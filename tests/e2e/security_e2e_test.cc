@@ -1,9 +1,16 @@
 // End to end: security contexts as a container sees them — capabilities, users and groups,
 // no_new_privs, seccomp, read-only root, masked /proc paths, sysctls, /dev — through busybox.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
+#include "base/scope_exit.h"
 #include "testing/fixtures.h"
 #include "testing/peapod_daemon.h"
 #include "testing/shared_daemon_test.h"
@@ -152,6 +159,94 @@ TEST_F(SecurityE2E, SeccompRuntimeDefaultBlocksWhatUnconfinedAllows) {
   std::string open = run("sec-unconfined", script, "    securityContext: {seccompProfile: {type: Unconfined}}\n");
   EXPECT_EQ(field(open, "Seccomp"), "0") << open;
   EXPECT_NE(open.find("rc=0"), std::string::npos) << open;
+}
+
+TEST_F(SecurityE2E, SeccompLocalhostProfileFromTheProfileRoot) {
+  // The daemon's default --seccomp-profile-root is <data-dir>/seccomp, as the kubelet's <root>/seccomp.
+  const auto root = d().root() / "data" / "seccomp";
+  std::filesystem::create_directories(root / "profiles");
+  std::ofstream(root / "profiles" / "deny-mkdir.json") << R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]})";
+  const std::string script = "grep Seccomp: /proc/self/status; mkdir /tmp/d 2>&1; echo rc=$?; touch /tmp/f && echo touch=ok";
+  std::string out = run("sec-localhost", script,
+                        "    securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/deny-mkdir.json}}\n");
+  EXPECT_EQ(field(out, "Seccomp"), "2") << out;
+  EXPECT_NE(out.find("Operation not permitted"), std::string::npos) << out;  // EPERM, as the profile says
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("touch=ok"), std::string::npos) << out;  // everything else allowed
+  // Pod level, with a file that is not there: the container waits in CreateContainerConfigError
+  // naming the file.
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: sec-localhost-missing}
+spec:
+  securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/none.json}}
+  containers: [{name: main, image: busybox, imagePullPolicy: IfNotPresent, command: [sleep, "3600"]}]
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(d().waitPod("sec-localhost-missing", [](const auto& p) {
+    auto w = p["status"].value("containerStatuses", nlohmann::json::array());
+    return !w.empty() && w[0]["state"].contains("waiting") &&
+           w[0]["state"]["waiting"].value("reason", "") == "CreateContainerConfigError";
+  })) << d().pod("sec-localhost-missing").dump(2);
+  auto w = d().pod("sec-localhost-missing")["status"]["containerStatuses"][0]["state"]["waiting"];
+  EXPECT_NE(w.value("message", "").find("cannot load seccomp profile \"" + (root / "profiles/none.json").string() + "\""),
+            std::string::npos)
+      << w.dump();
+  d().peapod({"delete", "pod", "sec-localhost-missing", "--grace-period=0", "--force"});
+  EXPECT_TRUE(d().waitGone("sec-localhost-missing"));
+  std::filesystem::remove_all(root);
+}
+
+// mountPropagation: Bidirectional (privileged only): a mount the container makes under the
+// volume appears on the host path, which must itself be a shared mount.
+TEST_F(SecurityE2E, BidirectionalMountPropagationReachesTheHost) {
+  TempDir dir("peapod-bidir");
+  const auto src = dir / "src";
+  std::filesystem::create_directories(src / "sub");
+  ASSERT_EQ(::mount(src.c_str(), src.c_str(), nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+  ScopeExit unmount([&] {
+    ::umount2((src / "sub").c_str(), MNT_DETACH);
+    ::umount2(src.c_str(), MNT_DETACH);
+  });
+  ASSERT_EQ(::mount(nullptr, src.c_str(), nullptr, MS_SHARED, nullptr), 0) << std::strerror(errno);
+  auto r = d().apply(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: sec-bidir}
+spec:
+  volumes: [{name: b, hostPath: {path: )" + src.string() + R"(, type: Directory}}]
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    securityContext: {privileged: true}
+    volumeMounts: [{name: b, mountPath: /mnt/b, mountPropagation: Bidirectional}]
+    command: [sh, -c, 'mount -t tmpfs tmpfs /mnt/b/sub && echo from-the-container > /mnt/b/sub/f; echo END; exec sleep 3600']
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::string f;
+  EXPECT_TRUE(waitUntil([&] { return (f = readFile(src / "sub" / "f")) == "from-the-container\n"; }, seconds(20)))
+      << d().pod("sec-bidir").dump(2) << d().logs("sec-bidir", "main");
+  EXPECT_NE(readFile("/proc/self/mountinfo").find(" " + (src / "sub").string() + " "), std::string::npos);
+  d().peapod({"delete", "pod", "sec-bidir", "--grace-period=0", "--force"});
+  EXPECT_TRUE(d().waitGone("sec-bidir"));
+  // The mount the container made belongs to the host now (as with runc): the test removes it.
+  unmount.cancel();
+  EXPECT_EQ(::umount2((src / "sub").c_str(), MNT_DETACH), 0) << std::strerror(errno);
+  EXPECT_EQ(::umount2(src.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+
+  // A host path that is not on a shared mount is refused, as containerd refuses it.
+  const auto plain = dir / "plain";
+  std::filesystem::create_directories(plain);
+  std::string out = run("sec-bidir-private", "true", "    securityContext: {privileged: true}\n"
+                        "    volumeMounts: [{name: b, mountPath: /mnt/b, mountPropagation: Bidirectional}]\n",
+                        "  volumes: [{name: b, hostPath: {path: " + plain.string() + "}}]\n");
+  std::string msg = last_["status"]["containerStatuses"][0]["state"]["terminated"].value("message", "");
+  EXPECT_NE(msg.find("but it is not a shared mount"), std::string::npos) << last_.dump(2);
 }
 
 TEST_F(SecurityE2E, MaskedAndReadOnlyProcPaths) {
