@@ -1,4 +1,4 @@
-// `peapod exec [-i] [-t] POD [-c CONTAINER] -- CMD...` and `peapod attach POD [-c CONTAINER]`:
+// `peapod exec [-i] [-t] POD [-c CONTAINER] -- CMD...` and `peapod attach [-i] [-t] POD [-c CONTAINER]`:
 // kubectl exec/attach over WebSocket (v5.channel.k8s.io). With -t the local terminal goes raw and
 // its size follows SIGWINCH; exec's exit code is the remote command's.
 #include <fcntl.h>
@@ -206,9 +206,11 @@ void registerExec(CLI::App& app, std::shared_ptr<Context> ctx) {
 
   auto a = std::make_shared<ExecOptions>();
   a->attach = true;
-  auto* att = app.add_subcommand("attach", "Attach to a running container's output");
+  auto* att = app.add_subcommand("attach", "Attach to a running container's output (and stdin with -i)");
   att->add_option("pod", a->pod, "pod name")->required();
   att->add_option("-c,--container", a->container, "container name (default: the pod's only or default one)");
+  att->add_flag("-i,--stdin", a->stdin, "pass stdin to the container (its spec must have stdin: true)");
+  att->add_flag("-t,--tty", a->tty, "stdin is a TTY");
   att->add_flag("-q,--quiet", a->quiet, "only print output from the remote session");
   att->callback([ctx, a] {
     int code = runExec(*ctx, *a);

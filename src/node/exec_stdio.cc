@@ -1,10 +1,9 @@
 #include "node/exec_stdio.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
+
+#include "sys/pty.h"
 
 namespace peapod::node {
 namespace {
@@ -25,20 +24,13 @@ Status addPipe(ExecStdio& out, sys::UniqueFd& ours, bool childReads, const char*
 Result<ExecStdio> makeExecStdio(const ExecStdioWanted& wanted) {
   ExecStdio out;
   if (wanted.tty) {
-    sys::UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!master) return Error::sys("posix_openpt");
-    if (::grantpt(master.get()) != 0) return Error::sys("grantpt");
-    if (::unlockpt(master.get()) != 0) return Error::sys("unlockpt");
-    char name[128];
-    if (::ptsname_r(master.get(), name, sizeof name) != 0) return Error::sys("ptsname");
-    sys::UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave) return Error::sys("open", name);
+    PEAPOD_ASSIGN_OR_RETURN(sys::Pty pty, sys::openPty());
     if (wanted.stdin) {
-      out.stdinWrite.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 3));
+      out.stdinWrite.reset(::fcntl(pty.master.get(), F_DUPFD_CLOEXEC, 3));
       if (!out.stdinWrite) return Error::sys("dup", "pty master");
     }
-    out.stdoutRead = std::move(master);
-    out.childFds.push_back(std::move(slave));
+    out.stdoutRead = std::move(pty.master);
+    out.childFds.push_back(std::move(pty.slave));
     out.roles.push_back("tty");
     out.tty = true;
     return out;
@@ -47,14 +39,6 @@ Result<ExecStdio> makeExecStdio(const ExecStdioWanted& wanted) {
   if (wanted.stdout) PEAPOD_TRY(addPipe(out, out.stdoutRead, false, "stdout"));
   if (wanted.stderr) PEAPOD_TRY(addPipe(out, out.stderrRead, false, "stderr"));
   return out;
-}
-
-Status resizeTerminal(int ptyMaster, uint16_t width, uint16_t height) {
-  winsize ws{};
-  ws.ws_col = width;
-  ws.ws_row = height;
-  if (::ioctl(ptyMaster, TIOCSWINSZ, &ws) != 0) return Error::sys("ioctl", "TIOCSWINSZ");
-  return {};
 }
 
 }  // namespace peapod::node

@@ -1,9 +1,8 @@
 // The stdio of a stream exec (kubectl exec/attach): the daemon creates pipes or a pty, keeps its
 // ends for the transport and passes the child's ends to the shim (SCM_RIGHTS). Resizes go straight
-// to the pty master; no byte of the session passes through the shim.
+// to the pty master (sys::resizePty); no byte of the session passes through the shim.
 #pragma once
 
-#include <cstdint>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,8 +27,5 @@ struct ExecStdio {
 };
 
 Result<ExecStdio> makeExecStdio(const ExecStdioWanted& wanted);
-
-// TIOCSWINSZ on a pty master (the foreground process gets SIGWINCH).
-Status resizeTerminal(int ptyMaster, uint16_t width, uint16_t height);
 
 }  // namespace peapod::node

@@ -166,7 +166,8 @@ void ShimConnection::dispatch(nlohmann::json message) {
   });
 }
 
-Result<nlohmann::json> ShimConnection::call(const std::string& op, nlohmann::json fields) {
+Result<nlohmann::json> ShimConnection::call(const std::string& op, nlohmann::json fields,
+                                            std::vector<sys::UniqueFd>* fds) {
   if (closed_) return Error("shim connection closed");
   int64_t id = nextId_++;
   fields["id"] = id;
@@ -180,7 +181,8 @@ Result<nlohmann::json> ShimConnection::call(const std::string& op, nlohmann::jso
     if (r == 0) return Error("shim did not answer \"" + op + "\" within 10s");
     if (r < 0 && errno != EINTR) return Error::sys("poll", "shim socket");
     if (r < 0) continue;
-    auto msg = runtime::recvMessage(fd);
+    std::vector<sys::UniqueFd> attached;
+    auto msg = runtime::recvMessage(fd, &attached);
     if (!msg.ok()) {
       markClosed();
       return std::move(msg).error().wrap("shim " + op);
@@ -189,6 +191,7 @@ Result<nlohmann::json> ShimConnection::call(const std::string& op, nlohmann::jso
       dispatch(std::move(*msg));  // events and replies to async calls
       continue;
     }
+    if (fds) *fds = std::move(attached);
     return toResult(std::move(*msg));
   }
 }

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "node/asio.h"
 #include "runtime/spec.h"
+#include "sys/unique_fd.h"
 
 namespace peapod::node {
 
@@ -33,8 +34,10 @@ class ShimConnection {
                                                          ExitHandler onExit, ClosedHandler onClosed);
   ~ShimConnection();
 
-  // Sends {"op": op, ...fields} and waits for its reply; events read meanwhile are queued.
-  Result<nlohmann::json> call(const std::string& op, nlohmann::json fields = nlohmann::json::object());
+  // Sends {"op": op, ...fields} and waits for its reply; events read meanwhile are queued. With
+  // `fds`, descriptors the reply carries are returned there.
+  Result<nlohmann::json> call(const std::string& op, nlohmann::json fields = nlohmann::json::object(),
+                              std::vector<sys::UniqueFd>* fds = nullptr);
   // Sends {"op": op, ...fields}; `done` runs on the event loop with the reply (an Error when "ok"
   // is false or the shim went away), never inside this call. Dropped if the connection is.
   void callAsync(const std::string& op, nlohmann::json fields, ReplyHandler done);

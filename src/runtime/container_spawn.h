@@ -15,7 +15,11 @@ namespace peapod::runtime {
 struct SpawnedProcess {
   int pid = 0;             // in the caller's PID namespace
   sys::UniqueFd pidfd;
-  sys::UniqueFd stdoutRead, stderrRead;  // O_NONBLOCK|O_CLOEXEC read ends of the output pipes
+  // O_NONBLOCK|O_CLOEXEC read ends of the output pipes. With a tty, stdoutRead is the pty master
+  // (stdout and stderr both) and stderrRead is unset.
+  sys::UniqueFd stdoutRead, stderrRead;
+  // spec.stdin: the write end of the process's stdin pipe; with a tty, a dup of the master.
+  sys::UniqueFd stdinWrite;
 };
 
 // Clones the container process with CLONE_VM|CLONE_VFORK|CLONE_NEWNS|CLONE_NEWPID|CLONE_PIDFD;

@@ -21,6 +21,9 @@
 //       -> later, unsolicited to that client: {"event":"execExit","execId":7,"exitCode":0,"signal":0}
 //     A stream exec is killed (its process group) when its client disconnects.
 //   {"id":8,"op":"execSignal","execId":7,"signal":9} -> {"id":8,"ok":true}  (to its process group)
+//   {"id":9,"op":"attach","name":"web"} -> {"id":9,"ok":true,"stdin":true,"tty":false} with the
+//     container's stdin (pipe write end, or pty master with a tty) attached when "stdin" is true.
+//   {"id":10,"op":"closeStdin","name":"web"} -> {"id":10,"ok":true}  (stdinOnce: input ends)
 // Unsolicited, to every client: {"event":"exit","state":ContainerState} once a container's main
 // process exited and its log pipes are drained.
 #pragma once

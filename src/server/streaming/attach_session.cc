@@ -1,11 +1,14 @@
 // Attach as a RemoteCommandSession: the container's live output, read from its CRI log as it
 // grows (the shim owns the pipes; the log is the one copy every reader can follow), raw bytes to
-// stdout/stderr, until the container stops or the client leaves.
+// stdout/stderr, until the container stops or the client leaves. Input goes straight to the
+// container's stdin (a copy of the shim's end), resizes to its pty.
 #include <fstream>
+#include <optional>
 
 #include "node/log_paths.h"
 #include "server/streaming/async_lock.h"
 #include "server/streaming/pod_streams.h"
+#include "sys/pty.h"
 
 namespace peapod::server::streaming {
 namespace {
@@ -19,12 +22,28 @@ class AttachSession : public RemoteCommandSession {
     std::error_code ec;
     offset_ = static_cast<std::streamoff>(std::filesystem::file_size(target_.logFile, ec));
     if (ec) offset_ = 0;
+    if (target_.stdin) stdin_.emplace(ex, target_.stdin.release());
   }
 
-  // The container's own stdin stays with the shim; nothing is forwarded.
-  asio::awaitable<bool> writeStdin(std::string_view) override { co_return false; }
-  void closeStdin() override {}
-  void resize(uint16_t, uint16_t) override {}
+  ~AttachSession() override { endInput(); }
+
+  asio::awaitable<bool> writeStdin(std::string_view data) override {
+    if (!stdin_ || !stdin_->is_open()) co_return false;
+    boost::system::error_code ec;
+    co_await asio::async_write(*stdin_, asio::buffer(data.data(), data.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
+  }
+
+  // The client's end of input: the container's stdin ends only with stdinOnce (the shim holds
+  // another copy); a terminal has no end of input but ^D.
+  void closeStdin() override {
+    if (!target_.tty) endInput();
+  }
+
+  void resize(uint16_t width, uint16_t height) override {
+    if (target_.tty && stdin_ && stdin_->is_open()) (void)sys::resizePty(stdin_->native_handle(), width, height);
+  }
   void cancel() override {
     cancelled_ = true;
     wake_.set();
@@ -71,7 +90,16 @@ class AttachSession : public RemoteCommandSession {
     return chunks;
   }
 
+  void endInput() {
+    if (!stdin_) return;
+    boost::system::error_code ec;
+    stdin_->close(ec);
+    stdin_.reset();
+    if (target_.endInput) target_.endInput();
+  }
+
   AttachTarget target_;
+  std::optional<asio::posix::stream_descriptor> stdin_;
   AsyncEvent wake_;  // set by cancel(); otherwise a 100 ms tick, as `logs -f` polls
   std::streamoff offset_ = 0;
   bool cancelled_ = false;

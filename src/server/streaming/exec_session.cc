@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "node/exec_stdio.h"
+#include "sys/pty.h"
 #include "server/streaming/async_lock.h"
 #include "server/streaming/pod_streams.h"
 
@@ -69,7 +70,7 @@ class ExecSession : public RemoteCommandSession {
   }
 
   void resize(uint16_t width, uint16_t height) override {
-    if (tty_ && stdout_ && stdout_->is_open()) (void)node::resizeTerminal(stdout_->native_handle(), width, height);
+    if (tty_ && stdout_ && stdout_->is_open()) (void)sys::resizePty(stdout_->native_handle(), width, height);
   }
 
   void cancel() override {

@@ -107,7 +107,28 @@ class NodePodStreams : public PodStreams {
     target.stillRunning = [this, ns = o.ns, name = o.pod, uid, container = o.container, run] {
       return stillRunning(ns, name, uid, container, run);
     };
+    if (o.stdin) attachInput(target, *pod, uid, o.container);
     return startAttachSession(ex, std::move(target));
+  }
+
+  // The container's stdin from its shim, when its spec asked for one (stdin: true).
+  void attachInput(AttachTarget& target, const api::Pod& pod, const std::string& uid, const std::string& container) {
+    const api::Container* spec = nullptr;
+    for (const auto* list : {&pod.spec.containers, &pod.spec.initContainers}) {
+      for (const auto& c : *list) spec = c.name == container ? &c : spec;
+    }
+    node::ShimConnection* shim = node_.shimFor(uid);
+    if (!spec || !spec->stdin || !shim) return;
+    std::vector<sys::UniqueFd> fds;
+    auto reply = shim->call("attach", {{"name", container}}, &fds);
+    if (!reply.ok() || fds.empty()) return;
+    target.stdin = std::move(fds[0]);
+    target.tty = reply->value("tty", false);
+    if (spec->stdinOnce) {
+      target.endInput = [this, uid, container] {
+        if (node::ShimConnection* s = node_.shimFor(uid)) s->callAsync("closeStdin", {{"name", container}}, [](Result<json>) {});
+      };
+    }
   }
 
   std::string uidOf(const std::string& ns, const std::string& name) {

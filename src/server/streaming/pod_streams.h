@@ -10,6 +10,7 @@
 #include "node/pod_manager.h"
 #include "server/streaming/remote_command.h"
 #include "store/object_store.h"
+#include "sys/unique_fd.h"
 
 namespace peapod::server::streaming {
 
@@ -24,10 +25,14 @@ std::unique_ptr<RemoteCommandSession> failedSession(nlohmann::json status);
 asio::awaitable<std::unique_ptr<RemoteCommandSession>> startExecSession(
     std::function<node::ShimConnection*()> lookup, const RemoteCommandOptions& options);
 
-// What attach follows: the log file of the container's current run, and whether it still runs.
+// What attach follows: the log file of the container's current run, and whether it still runs;
+// and where input goes for a container with stdin.
 struct AttachTarget {
   std::filesystem::path logFile;
   std::function<bool()> stillRunning;
+  sys::UniqueFd stdin;  // the container's stdin (pipe, or pty master with a tty); unset: no input
+  bool tty = false;
+  std::function<void()> endInput;  // stdinOnce: the shim closes the container's stdin; may be null
 };
 std::unique_ptr<RemoteCommandSession> startAttachSession(const asio::any_io_executor& ex, AttachTarget target);
 
