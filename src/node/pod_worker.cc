@@ -297,7 +297,29 @@ void PodWorker::startContainer(const std::string& name) {
   auto& run = runs_[name];
   auto& st = statusOf(name);
   if (!c || !sandbox_ || terminating_) return;
+  bool pulledNow = false;
   if (run.restartPending) {
+    if (run.running) return;  // a pull's late wake-up: this restart happened already
+    // The kubelet checks the image before every start: Always asks the registry again and may
+    // get a new digest (image_puller.h). A pull or its back-off calls this again when it ends.
+    auto img = manager_.imagePuller().resolveBeforeRestart(uid(), *c, [this, name] {
+      post([this, name] {
+        if (!runs_[name].restartPending) return;  // started (or given up) meanwhile
+        startContainer(name);
+        afterChange();
+      });
+    });
+    for (const auto& e : img.events) {
+      event(e.type, e.reason, e.message);
+      pulledNow = pulledNow || e.reason == "Pulled";
+    }
+    if (!img.image) {
+      st.state = {};
+      st.state.waiting = api::ContainerStateWaiting{img.reason, img.message};
+      return;
+    }
+    run.image = *img.image;
+    st.imageID = imageIdFor(c->image, *img.image);
     run.restartPending = false;
     st.restartCount++;
   }
@@ -332,7 +354,7 @@ void PodWorker::startContainer(const std::string& name) {
   auto state = runtime::containerStateFromJson((*reply)["state"]);
   run.running = true;
   st.containerID = containerId;
-  event("Normal", "Pulled", "Container image \"" + c->image + "\" already present on machine");
+  if (!pulledNow) event("Normal", "Pulled", "Container image \"" + c->image + "\" already present on machine");
   event("Normal", "Created", "Created container " + name);
   event("Normal", "Started", "Started container " + name);
   onContainerStarted(name, secondsPrecision(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now())));

@@ -124,7 +124,7 @@ asio::awaitable<Response> ImageApi::pull(const Request& req) {
   using PullR = Result<image::PullResult>;
   image::Puller* puller = puller_;
   std::function<PullR()> job = [puller, ref] { return puller->pull(ref); };
-  PullR result = co_await onWorker<PullR>(&workers_, std::move(job));
+  PullR result = co_await onWorker<PullR>(&pulls_, std::move(job));
   if (!result.ok()) co_return errorFor(result.error(), "pull " + ref);
   imagesChanged_();
   co_return jsonResponse(200, json{{"image", imageJson(result->image, inUse())},
@@ -137,7 +137,7 @@ Response ImageApi::pullStream(const std::string& ref) {
   Response r;
   r.contentType = "application/json";
   image::Puller* puller = puller_;
-  asio::thread_pool* pool = &workers_;
+  asio::thread_pool* pool = &pulls_;
   auto changed = imagesChanged_;
   r.stream = [puller, pool, ref, changed](ResponseStream& out) -> asio::awaitable<void> {
     // Progress from the pull threads is queued (latest per layer) and flushed every 100 ms.

@@ -1,6 +1,8 @@
 // ImageApi: peapod's own image endpoints under /peapod/v1/images, used by `peapod images`,
-// `peapod pull`, `peapod rmi` and `peapod image import|export|inspect|prune`. Slow work (imports,
-// pulls, exports, pruning) runs on worker threads so the API stays responsive.
+// `peapod pull`, `peapod rmi` and `peapod image import|export|inspect|prune`. Slow work runs on
+// worker threads so the API stays responsive: imports, exports and pruning on the daemon's
+// worker pool, pulls on their own small pool, so a slow registry holds up neither imports nor
+// pulls of other images.
 #pragma once
 
 #include <functional>
@@ -49,8 +51,13 @@ class ImageApi {
   asio::awaitable<Response> prune();
   std::set<std::string> inUse() const { return inUse_ ? inUse_() : std::set<std::string>{}; }
 
+  // Pulls of distinct images run at once, up to this many; more wait for a free thread. (Pulls of
+  // one reference share a single download in image::Puller.)
+  static constexpr int kPullThreads = 4;
+
   image::Store& images_;
   asio::thread_pool& workers_;
+  asio::thread_pool pulls_{kPullThreads};  // its destructor waits for pulls still running
   std::function<void()> imagesChanged_;
   image::Puller* puller_;
   std::function<std::set<std::string>()> inUse_;

@@ -2,10 +2,17 @@
 // behaviours, ErrImagePull -> ImagePullBackOff, and the image CLI (pull, rmi, inspect, export,
 // import, prune) against the real daemon.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "image/digest.h"
 
@@ -20,6 +27,33 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 
 std::string sha256Hex(const std::string& data) { return image::sha256Digest(data).substr(7); }
+
+// Runs argv on a pseudo-terminal (stdout and stderr are the tty) and returns what it wrote.
+std::string runOnTerminal(const std::vector<std::string>& argv) {
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return "forkpty failed";
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 60000) <= 0) break;  // bounded: a hung CLI fails the test instead of hanging it
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child and its tty are gone
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return out;
+}
 
 class PullE2E : public ::testing::Test {
  protected:
@@ -82,6 +116,10 @@ class PullE2E : public ::testing::Test {
     return "";
   }
   static bool running(const nlohmann::json& p) { return p["status"].value("phase", "") == "Running"; }
+  static std::string imageIdOf(const nlohmann::json& p) {
+    auto cs = p["status"].value("containerStatuses", nlohmann::json::array());
+    return cs.empty() ? "" : cs[0].value("imageID", "");
+  }
   void remove(const std::string& pod) { d().peapod({"delete", "pod", pod, "--grace-period=0", "--force"}); }
 
   static inline LocalRegistry* registry_ = nullptr;
@@ -224,6 +262,104 @@ TEST_F(PullE2E, ImageCommandsPullInspectRmiExportImportPrune) {
   auto pruned = d().peapod({"image", "prune"});
   ASSERT_EQ(pruned.exitCode, 0) << pruned.err;
   EXPECT_NE(pruned.out.find("deleted: " + image), std::string::npos) << pruned.out;
+}
+
+// The kubelet checks the image before every container start: with Always a restart asks the
+// registry again, and a tag moved to new content runs the new image.
+TEST_F(PullE2E, AlwaysRepullsOnRestartAndRunsTheNewDigest) {
+  TempDir layouts("peapod-layout");
+  ASSERT_EQ(reg().push(distinctBusybox(layouts / "one", "one"), "latest", "e2e/moving:v1"), "");
+  std::string image = reg().host() + "/e2e/moving:v1";
+  ASSERT_EQ(d().apply("apiVersion: v1\nkind: Pod\nmetadata: {name: moving}\nspec:\n  containers:\n  - name: main\n"
+                      "    image: " + image + "\n    imagePullPolicy: Always\n"
+                      "    command: [sh, -c, 'sleep 1; exit 1']\n").exitCode, 0);
+  ASSERT_TRUE(d().waitPod("moving", [](const nlohmann::json& p) { return !imageIdOf(p).empty(); }, seconds(60)))
+      << d().pod("moving").dump(2);
+  std::string first = imageIdOf(d().pod("moving"));
+  ASSERT_EQ(reg().push(distinctBusybox(layouts / "two", "two"), "latest", "e2e/moving:v1"), "");
+  ASSERT_TRUE(d().waitPod("moving", [&](const nlohmann::json& p) {
+    auto id = imageIdOf(p);
+    return !id.empty() && id != first;
+  }, seconds(60))) << first << "\n" << d().pod("moving").dump(2);
+  auto pod = d().pod("moving");
+  EXPECT_GE(pod["status"]["containerStatuses"][0].value("restartCount", 0), 1);
+  auto inspect = d().peapod({"image", "inspect", image});
+  ASSERT_EQ(inspect.exitCode, 0) << inspect.err;
+  std::string digest = nlohmann::json::parse(inspect.out)["digest"];
+  EXPECT_EQ(imageIdOf(pod), reg().host() + "/e2e/moving@" + digest);
+  auto describe = d().peapod({"describe", "pod", "moving"});
+  size_t pulls = 0;
+  for (size_t at = 0; (at = describe.out.find("Successfully pulled image", at)) != std::string::npos; ++at) ++pulls;
+  EXPECT_GE(pulls, 2u) << describe.out;
+  remove("moving");
+  ASSERT_TRUE(d().waitGone("moving"));
+}
+
+// A pull stuck on a slow registry holds up neither an import nor the pull of another image.
+TEST_F(PullE2E, ASlowPullBlocksNeitherImportsNorOtherPulls) {
+  TempDir layouts("peapod-layout");
+  fs::path slowLayout = distinctBusybox(layouts / "slow", "slow");
+  std::mutex mu;
+  std::condition_variable cv;
+  bool blobAsked = false, released = false;
+  auto serve = layoutRegistryHandler(slowLayout);
+  MiniHttpServer slow([&](const MiniHttpServer::Request& req) {
+    if (req.target.find("/blobs/") != std::string::npos) {
+      std::unique_lock lock(mu);
+      blobAsked = true;
+      cv.notify_all();
+      cv.wait_for(lock, seconds(60), [&] { return released; });
+    }
+    return serve(req);
+  });
+  auto release = [&] {
+    std::lock_guard lock(mu);
+    released = true;
+    cv.notify_all();
+  };
+  std::string slowRef = "127.0.0.1:" + std::to_string(slow.port()) + "/e2e/slow:latest";
+  std::atomic<bool> slowDone{false};
+  CommandResult slowResult;
+  std::thread puller([&] {
+    slowResult = d().peapod({"pull", "-q", slowRef});
+    slowDone = true;
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, seconds(30), [&] { return blobAsked; })) << "the slow pull never asked for a blob";
+  }
+  auto imported = d().peapod({"image", "import", busyboxImageDir().string(), "--tag", "e2e/imported:while-pulling"});
+  bool importFirst = !slowDone;
+  std::string other = pushBusybox("e2e/other:v1");
+  auto pulled = d().peapod({"pull", "-q", other});
+  bool pullFirst = !slowDone;
+  release();
+  puller.join();
+  EXPECT_EQ(imported.exitCode, 0) << imported.err;
+  EXPECT_TRUE(importFirst) << "the import waited for the slow pull";
+  EXPECT_EQ(pulled.exitCode, 0) << pulled.err;
+  EXPECT_TRUE(pullFirst) << "the other pull waited for the slow pull";
+  EXPECT_EQ(slowResult.exitCode, 0) << slowResult.err;
+  for (std::string ref : {slowRef, other, std::string("e2e/imported:while-pulling")})
+    EXPECT_EQ(d().peapod({"rmi", ref}).exitCode, 0) << ref;
+}
+
+// `peapod pull`: per-layer lines redrawn in place on a terminal, plain lines otherwise.
+TEST_F(PullE2E, PullDrawsProgressOnATerminalAndPlainLinesOtherwise) {
+  TempDir layouts("peapod-layout");
+  ASSERT_EQ(reg().push(distinctBusybox(layouts / "tty", "tty"), "latest", "e2e/progress:tty"), "");
+  ASSERT_EQ(reg().push(distinctBusybox(layouts / "plain", "plain"), "latest", "e2e/progress:plain"), "");
+  std::string ttyRef = reg().host() + "/e2e/progress:tty", plainRef = reg().host() + "/e2e/progress:plain";
+  std::string tty = runOnTerminal({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--server", d().server(), "pull", ttyRef});
+  EXPECT_NE(tty.find("\x1b[2K"), std::string::npos) << tty;  // erase-line: rows redrawn in place
+  EXPECT_NE(tty.find("Digest: sha256:"), std::string::npos) << tty;
+  auto plain = d().peapod({"pull", plainRef});
+  ASSERT_EQ(plain.exitCode, 0) << plain.err;
+  EXPECT_EQ(plain.out.find('\x1b'), std::string::npos) << plain.out;
+  // One line per layer state: "<12 hex>: Already exists" (busybox's layer is in the store).
+  EXPECT_NE(plain.out.find(": Already exists"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("Digest: sha256:"), std::string::npos) << plain.out;
+  for (const auto& ref : {ttyRef, plainRef}) EXPECT_EQ(d().peapod({"rmi", ref}).exitCode, 0) << ref;
 }
 
 }  // namespace
