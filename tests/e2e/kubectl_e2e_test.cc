@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "testing/fixtures.h"
-#include "testing/peapod_daemon.h"
+#include "testing/kube_daemon.h"
 
 namespace peapod::testing {
 namespace {
@@ -17,59 +17,26 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-struct Kubectl {
-  std::string label;  // "1.20"
-  std::string path;
-};
-
-// Where install-deps unpacks the test clients, or $PEAPOD_KUBECTL_DIR.
-std::vector<Kubectl> kubectls() {
-  std::vector<Kubectl> out;
-  std::vector<fs::path> dirs = {"/usr/local/lib/peapod-test"};
-  if (const char* d = getenv("PEAPOD_KUBECTL_DIR")) dirs.insert(dirs.begin(), d);
-  for (const char* v : {"1.20", "1.35"}) {
-    for (const auto& d : dirs) {
-      if (::access((d / (std::string("kubectl-") + v)).c_str(), X_OK) == 0) {
-        out.push_back({v, (d / (std::string("kubectl-") + v)).string()});
-        break;
-      }
-    }
-  }
-  if (::access("/usr/bin/kubectl", X_OK) == 0) out.push_back({"system", "/usr/bin/kubectl"});
-  return out;
-}
-
 class KubectlE2E : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
-    if (::geteuid() != 0) return;
-    dir_ = new fs::path(fs::path("/tmp") / ("peapod-kubectl-" + randomSuffix(6)));
-    fs::create_directories(*dir_);
-    daemon_ = new PeapodDaemon({"--listen", "tcp://127.0.0.1:0", "--kubeconfig", (*dir_ / "kubeconfig").string(),
-                                "--restart-backoff-base", "200ms"});
+    if (::geteuid() == 0) kube_ = new KubeDaemon();
   }
   static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-    if (dir_) fs::remove_all(*dir_);
-    delete dir_;
-    dir_ = nullptr;
+    delete kube_;
+    kube_ = nullptr;
   }
   void SetUp() override {
     PEAPOD_REQUIRE_ROOT();
-    for (const auto& k : kubectls()) {
-      if (k.label == GetParam()) kubectl_ = k;
-    }
+    kubectl_ = {GetParam(), kubectlPath(GetParam())};
     if (kubectl_.path.empty()) GTEST_SKIP() << "kubectl " << GetParam() << " is not installed (scripts/install-deps)";
+    daemon_ = &kube_->daemon();
   }
 
   CommandResult kubectl(std::vector<std::string> args, const std::string& input = "") const {
-    std::vector<std::string> argv = {kubectl_.path, "--kubeconfig", kubeconfig(), "--cache-dir",
-                                     (*dir_ / ("cache-" + kubectl_.label)).string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return runCommand(argv, input);
+    return kube_->kubectl(kubectl_, args, input);
   }
-  static std::string kubeconfig() { return (*dir_ / "kubeconfig").string(); }
+  static std::string kubeconfig() { return kube_->kubeconfig().string(); }
   // A name unique to this kubectl version, so the versions' tests never see each other's pods.
   std::string name(const std::string& base) const {
     std::string v = kubectl_.label;
@@ -83,7 +50,7 @@ class KubectlE2E : public ::testing::TestWithParam<std::string> {
            "    command: [sh, -c, 'trap \"exit 0\" TERM; echo hello from $(hostname); while true; do sleep 0.2; done']\n";
   }
   fs::path writeManifest(const std::string& file, const std::string& text) const {
-    fs::path p = *dir_ / (kubectl_.label + "-" + file);
+    fs::path p = kube_->dir() / (kubectl_.label + "-" + file);
     std::ofstream(p) << text;
     return p;
   }
@@ -94,13 +61,10 @@ class KubectlE2E : public ::testing::TestWithParam<std::string> {
     return false;
   }
 
-  static PeapodDaemon* daemon_;
-  static fs::path* dir_;
+  static inline KubeDaemon* kube_ = nullptr;
+  PeapodDaemon* daemon_ = nullptr;
   Kubectl kubectl_;
 };
-
-PeapodDaemon* KubectlE2E::daemon_ = nullptr;
-fs::path* KubectlE2E::dir_ = nullptr;
 
 TEST_P(KubectlE2E, CreateWaitGetDescribeLogsDelete) {
   std::string pod = name("basic");
@@ -186,9 +150,7 @@ TEST_P(KubectlE2E, GetWatchShowsNewPodsWithoutReplayingOldOnes) {
   ASSERT_TRUE(daemon_->waitPod(old, ready));
   CommandResult watched;
   std::thread watcher([&] {
-    watched = runCommand({"timeout", "6", kubectl_.path, "--kubeconfig", kubeconfig(), "--cache-dir",
-                          (*dir_ / ("cache-" + kubectl_.label)).string(), "get", "pods", "-w", "-l",
-                          "app=kubectl-e2e"});
+    watched = kube_->kubectl(kubectl_, {"get", "pods", "-w", "-l", "app=kubectl-e2e"}, "", 6);
   });
   auto r = kubectl({"create", "-f", writeManifest("new.yaml", podYaml(fresh)).string()});
   EXPECT_EQ(r.exitCode, 0) << r.err;
@@ -210,7 +172,7 @@ TEST_P(KubectlE2E, LogsFollowEndsWithTheContainer) {
   ASSERT_TRUE(daemon_->waitPod(pod, [](const nlohmann::json& p) {
     return p["status"].value("phase", "") != "Pending";
   }));
-  auto r = runCommand({"timeout", "20", kubectl_.path, "--kubeconfig", kubeconfig(), "logs", "-f", pod});
+  auto r = kube_->kubectl(kubectl_, {"logs", "-f", pod}, "", 20);
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out, "line 1\nline 2\nline 3\nline 4\nline 5\n");
   kubectl({"delete", "pod", pod, "--force", "--grace-period=0"});
@@ -252,12 +214,9 @@ TEST_P(KubectlE2E, RequestsWithoutTheTokenAreRefused) {
       << r.err;
   // No credentials at all (kubectl would prompt for a password, so ask with curl), through TLS
   // verified against the daemon's CA.
-  std::string text = readFile(kubeconfig());
-  auto at = text.find("server: ");
-  ASSERT_NE(at, std::string::npos);
-  std::string server = text.substr(at + 8, text.find('\n', at) - at - 8);
+  std::string server = kube_->serverUrl();
   EXPECT_EQ(server.rfind("https://127.0.0.1:", 0), 0u) << server;
-  std::string ca = (daemon_->root() / "data" / "pki" / "ca.crt").string();
+  std::string ca = kube_->caFile().string();
   r = runCommand({"curl", "-sS", "--cacert", ca, "-w", "\n%{http_code}", server + "/api/v1/namespaces/default/pods"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("\"reason\":\"Unauthorized\""), std::string::npos) << r.out;
