@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -323,6 +324,44 @@ TEST_F(RegistryPullTest, CorruptedLayerAmongGoodOnesLeavesNothingStored) {
   auto r = puller()->pull("127.0.0.1:" + std::to_string(registry.port()) + "/corrupt/img:v1");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find(bad), std::string::npos) << r.error().message();
+  expectNothingStored();
+}
+
+// 5xx answers are retried with back-off (here: 2 attempts, 10 ms apart); a registry that keeps
+// failing gives up with the last error and stores nothing.
+TEST_F(RegistryPullTest, ServerErrorsAreRetriedThenGivenUp) {
+  auto serve = peapod::testing::layoutRegistryHandler(peapod::testing::busyboxImageDir());
+  std::mutex mu;
+  std::set<std::string> failedOnce;
+  MiniHttpServer flaky([&](const MiniHttpServer::Request& req) {
+    std::lock_guard lock(mu);
+    if (req.target != "/v2/" && failedOnce.insert(req.target).second) {
+      MiniHttpServer::Response r;
+      r.status = 503;
+      r.body = R"({"errors":[{"code":"UNAVAILABLE","message":"try again"}]})";
+      return r;
+    }
+    return serve(req);
+  });
+  auto r = puller()->pull("127.0.0.1:" + std::to_string(flaky.port()) + "/library/busybox:latest");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  // Every path (manifest, config, layer) was asked twice: 503, then the content.
+  std::map<std::string, int> asked;
+  for (const auto& q : flaky.requests())
+    if (q.target != "/v2/") ++asked[q.target];
+  EXPECT_EQ(asked.size(), 3u);
+  for (const auto& [target, n] : asked) EXPECT_EQ(n, 2) << target;
+  ASSERT_TRUE(store_->remove(r->image.id).ok());
+
+  MiniHttpServer down([](const MiniHttpServer::Request&) {
+    MiniHttpServer::Response r;
+    r.status = 503;
+    return r;
+  });
+  auto failed = puller()->pull("127.0.0.1:" + std::to_string(down.port()) + "/library/busybox:latest");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message().find("503"), std::string::npos) << failed.error().message();
+  EXPECT_NE(failed.error().message().find("gave up after 2 attempts"), std::string::npos) << failed.error().message();
   expectNothingStored();
 }
 
