@@ -58,17 +58,6 @@ void validateMeta(Errors& errs, const ObjectMeta& m) {
   validateAnnotations(errs, m.annotations, "metadata.annotations");
 }
 
-bool hasDotDot(std::string_view path) {
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    if (path.substr(start, end - start) == "..") return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 std::set<std::string> validateVolumes(Errors& errs, const std::vector<Volume>& volumes) {
   std::set<std::string> names;
   for (size_t i = 0; i < volumes.size(); ++i) {

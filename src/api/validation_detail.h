@@ -33,6 +33,8 @@ void invalidEach(Errors& errs, const std::string& field, std::string_view value,
 void notSupported(Errors& errs, std::string field, std::string_view value, std::vector<std::string> supported);
 // Required when empty, Unsupported when not one of `supported`.
 void oneOf(Errors& errs, const std::string& field, const std::string& value, std::vector<std::string> supported);
+// Whether one of the path's elements is "..".
+bool hasDotDot(std::string_view path);
 // "must be greater than or equal to 0" when negative (ValidateNonnegativeField).
 void nonNegative(Errors& errs, const std::string& field, int64_t value);
 

@@ -13,17 +13,6 @@ namespace {
 
 const char* kFileModeError = "must be a number between 0 and 0777 (octal), both inclusive";
 
-bool hasBackstep(std::string_view path) {
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    if (path.substr(start, end - start) == "..") return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 void checkMode(Errors& errs, const std::string& field, const std::optional<int32_t>& mode) {
   if (mode && (*mode > 0777 || *mode < 0)) add(errs, T::Invalid, field, num(*mode), kFileModeError);
 }
@@ -141,9 +130,20 @@ void objectName(Errors& errs, const std::string& field, const std::string& name)
 
 }  // namespace
 
+bool hasDotDot(std::string_view path) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (path.substr(start, end - start) == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 void localDescendingPath(Errors& errs, const std::string& field, const std::string& p) {
   if (!p.empty() && p.front() == '/') add(errs, T::Invalid, field, quoteValue(p), "must be a relative path");
-  if (hasBackstep(p)) add(errs, T::Invalid, field, quoteValue(p), "must not contain '..'");
+  if (hasDotDot(p)) add(errs, T::Invalid, field, quoteValue(p), "must not contain '..'");
 }
 
 int validateContentVolumeSources(Errors& errs, const Volume& v, const std::string& path, int sources) {

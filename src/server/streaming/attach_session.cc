@@ -27,13 +27,7 @@ class AttachSession : public RemoteCommandSession {
 
   ~AttachSession() override { endInput(); }
 
-  asio::awaitable<bool> writeStdin(std::string_view data) override {
-    if (!stdin_ || !stdin_->is_open()) co_return false;
-    boost::system::error_code ec;
-    co_await asio::async_write(*stdin_, asio::buffer(data.data(), data.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    co_return !ec;
-  }
+  asio::awaitable<bool> writeStdin(std::string_view data) override { co_return co_await writeInput(stdin_, data); }
 
   // The client's end of input: the container's stdin ends only with stdinOnce (the shim holds
   // another copy); a terminal has no end of input but ^D.

@@ -54,13 +54,7 @@ class ExecSession : public RemoteCommandSession {
     if (ends.stderrRead) stderr_.emplace(ex, ends.stderrRead.release());
   }
 
-  asio::awaitable<bool> writeStdin(std::string_view data) override {
-    if (!stdin_ || !stdin_->is_open()) co_return false;
-    boost::system::error_code ec;
-    co_await asio::async_write(*stdin_, asio::buffer(data.data(), data.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    co_return !ec;
-  }
+  asio::awaitable<bool> writeStdin(std::string_view data) override { co_return co_await writeInput(stdin_, data); }
 
   void closeStdin() override {
     // A terminal has no end of input short of its line discipline's ^D; the kubelet leaves it open.

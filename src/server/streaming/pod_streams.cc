@@ -143,6 +143,13 @@ class NodePodStreams : public PodStreams {
 
 }  // namespace
 
+asio::awaitable<bool> writeInput(std::optional<asio::posix::stream_descriptor>& stdin, std::string_view data) {
+  if (!stdin || !stdin->is_open()) co_return false;
+  boost::system::error_code ec;
+  co_await asio::async_write(*stdin, asio::buffer(data.data(), data.size()), asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
 std::unique_ptr<PodStreams> makeNodePodStreams(asio::io_context& io, store::ObjectStore& store,
                                                node::PodManager& node) {
   return std::make_unique<NodePodStreams>(io, store, node);

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "node/pod_manager.h"
 #include "server/streaming/remote_command.h"
@@ -24,6 +26,9 @@ std::unique_ptr<RemoteCommandSession> failedSession(nlohmann::json status);
 // again later (to kill the process when the client leaves); it may return null once the pod is gone.
 asio::awaitable<std::unique_ptr<RemoteCommandSession>> startExecSession(
     std::function<node::ShimConnection*()> lookup, const RemoteCommandOptions& options);
+
+// Writes a client's input to a process's stdin; false once that is closed or gone.
+asio::awaitable<bool> writeInput(std::optional<asio::posix::stream_descriptor>& stdin, std::string_view data);
 
 // What attach follows: the log file of the container's current run, and whether it still runs;
 // and where input goes for a container with stdin.
