@@ -202,7 +202,7 @@ Result<PullResult> Puller::doPull(const Reference& ref, const PullProgressFn& pr
         report(PullProgress::Phase::kExtracting, ld.digest, 0, ld.size);
         fs::path dir = slayers / diffId.substr(7);
         if (::mkdir(dir.c_str(), 0755) != 0 || ::chmod(dir.c_str(), 0755) != 0) s = Error::sys("mkdir", dir.string());
-        else s = unpackArchive(blob, dir, UnpackOptions{.layer = true, .expectedDiffId = diffId});
+        else s = unpackArchive(blob, dir, store_.layerUnpackOptions(diffId));
         if (!s.ok()) s = std::move(s).error().wrap("layer " + ld.digest);
       }
       if (!s.ok()) {

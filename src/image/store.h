@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "image/image.h"
+#include "image/unpack.h"
 
 namespace peapod::image {
 
@@ -71,6 +72,18 @@ class Store {
 
   const std::filesystem::path& root() const { return root_; }
 
+  // Decompression and entry-count bomb limits for every layer this store unpacks (imports and
+  // pulls); defaults in unpack.h's UnpackOptions. Set before use.
+  void setUnpackLimits(uint64_t maxBytes, uint64_t maxEntries) {
+    maxLayerBytes_ = maxBytes;
+    maxLayerEntries_ = maxEntries;
+  }
+  // UnpackOptions for a layer with diff_id `diffId`, carrying the limits.
+  UnpackOptions layerUnpackOptions(const std::string& diffId) const {
+    return UnpackOptions{.layer = true, .expectedDiffId = diffId, .maxBytes = maxLayerBytes_,
+                         .maxEntries = maxLayerEntries_};
+  }
+
   ~Store();
 
  private:
@@ -85,6 +98,8 @@ class Store {
   mutable std::mutex mu_;
   std::vector<ImageRecord> records_;  // guarded by mu_
   std::map<std::string, std::chrono::steady_clock::time_point> lastUsed_;  // by id; guarded by mu_
+  uint64_t maxLayerBytes_ = UnpackOptions{}.maxBytes;
+  uint64_t maxLayerEntries_ = UnpackOptions{}.maxEntries;
 };
 
 }  // namespace peapod::image

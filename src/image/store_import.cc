@@ -138,7 +138,7 @@ Result<std::vector<Image>> Store::importArchive(const fs::path& dirOrTar, const 
       if (staged.layers.count(diffHex) || pathExists(root_ / "layers" / "sha256" / diffHex)) continue;
       fs::path dir = slayers / diffHex;
       if (::mkdir(dir.c_str(), 0755) != 0 || ::chmod(dir.c_str(), 0755) != 0) return Error::sys("mkdir", dir.string());
-      Status s = unpackArchive(sblobs / ld.digest.substr(7), dir, UnpackOptions{.layer = true, .expectedDiffId = rec.diffIds[i]});
+      Status s = unpackArchive(sblobs / ld.digest.substr(7), dir, layerUnpackOptions(rec.diffIds[i]));
       if (!s.ok()) return wrap(std::move(s).error().wrap("layer " + ld.digest));
       staged.layers.insert(diffHex);
     }

@@ -249,9 +249,12 @@ class Unpacker {
 };
 
 // Feeds the tar reader from the decompressing reader, hashing the uncompressed bytes on the way.
+// It also stops a decompression bomb: past `maxBytes` of tar stream the read fails.
 struct Pipe {
   archive* raw;
   Sha256 hash;
+  uint64_t total = 0, maxBytes = 0;
+  bool overLimit = false;
   char buf[1 << 16];
 };
 
@@ -260,6 +263,12 @@ la_ssize_t pipeRead(archive* a, void* ctx, const void** out) {
   la_ssize_t n = archive_read_data(p->raw, p->buf, sizeof p->buf);
   if (n < 0) {
     archive_set_error(a, archive_errno(p->raw), "%s", archive_error_string(p->raw));
+    return -1;
+  }
+  p->total += static_cast<uint64_t>(n);
+  if (p->total > p->maxBytes) {
+    p->overLimit = true;
+    archive_set_error(a, EFBIG, "uncompressed size exceeds the limit");
     return -1;
   }
   p->hash.update(p->buf, static_cast<size_t>(n));
@@ -299,6 +308,12 @@ Status unpackArchive(const std::filesystem::path& archivePath, const std::filesy
   // 2. A tar reader on top of it.
   auto pipe = std::make_unique<Pipe>();
   pipe->raw = raw.get();
+  pipe->maxBytes = options.maxBytes;
+  auto tooBig = [&] {
+    return Error(what + ": refused: more than " + std::to_string(options.maxBytes) +
+                     " bytes uncompressed (a decompression bomb?)",
+                 EFBIG);
+  };
   ArchivePtr tar(archive_read_new());
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), pipe.get(), nullptr, pipeRead, nullptr) != ARCHIVE_OK)
@@ -309,11 +324,15 @@ Status unpackArchive(const std::filesystem::path& archivePath, const std::filesy
   Unpacker u(root.get(), options);
 
   // 3. Each entry, in order (later entries replace earlier ones, as tar does).
-  while (true) {
+  for (uint64_t entries = 0;;) {
     int r = archive_read_next_header(tar.get(), &e);
     if (r == ARCHIVE_EOF) break;
+    if (pipe->overLimit) return tooBig();
     if (r < ARCHIVE_WARN) return Error("read " + what + ": " + archive_error_string(tar.get()));
+    if (++entries > options.maxEntries)
+      return Error(what + ": refused: more than " + std::to_string(options.maxEntries) + " entries", EFBIG);
     Status s = u.entry(tar.get(), e);
+    if (pipe->overLimit) return tooBig();
     if (!s.ok()) return std::move(s).error().wrap(what);
   }
 
@@ -323,6 +342,7 @@ Status unpackArchive(const std::filesystem::path& archivePath, const std::filesy
       la_ssize_t n = archive_read_data(raw.get(), pipe->buf, sizeof pipe->buf);
       if (n < 0) return Error("read " + what + ": " + archive_error_string(raw.get()));
       if (n == 0) break;
+      if ((pipe->total += static_cast<uint64_t>(n)) > options.maxBytes) return tooBig();
       pipe->hash.update(pipe->buf, static_cast<size_t>(n));
     }
     std::string got = pipe->hash.digest();

@@ -54,6 +54,27 @@ TEST_F(ImageUnpackTest, RefusesDotDotEntries) {
   expectNothingStored();
 }
 
+// Bombs: a small gzip layer that inflates past the size limit, and one with too many entries,
+// are refused with a clear error, and nothing is left in the store.
+TEST_F(ImageUnpackTest, RefusesSizeAndEntryCountBombs) {
+  store_->setUnpackLimits(1 << 20, 100);
+  auto big = importLayers({{fileEntry("zeros", std::string(8 << 20, '\0'))}});  // ~8 KB gzipped
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().message().find("more than 1048576 bytes uncompressed"), std::string::npos)
+      << big.error().message();
+  expectNothingStored();
+  std::vector<TarEntry> many;
+  for (int i = 0; i < 101; ++i) many.push_back(fileEntry("f" + std::to_string(i), "x"));
+  auto crowded = importLayers({many});
+  ASSERT_FALSE(crowded.ok());
+  EXPECT_NE(crowded.error().message().find("more than 100 entries"), std::string::npos) << crowded.error().message();
+  expectNothingStored();
+  // Within the limits the same shapes import.
+  many.pop_back();
+  auto fine = importLayers({many, {fileEntry("zeros", std::string(1 << 19, '\0'))}});
+  ASSERT_TRUE(fine.ok()) << fine.error().message();
+}
+
 TEST_F(ImageUnpackTest, RefusesWritingThroughSymlinksThatLeaveTheLayer) {
   std::string victim = "peapod-escape-" + peapod::testing::randomSuffix();
   // An absolute symlink to the host root, then a file below it.
