@@ -52,6 +52,14 @@ TEST(CgroupWrites, V1FilesInWriteOrder) {
   EXPECT_EQ(cgroupWrites(l, false), want);
 }
 
+TEST(CgroupWrites, PodPidsLimitOnBothVersions) {
+  // --pod-max-pids: only pids.max, in the pids controller's hierarchy (v1) or the unified one.
+  CgroupLimits l;
+  l.pidsMax = 12;
+  EXPECT_EQ(cgroupWrites(l, false), (std::vector<CgroupWrite>{{"pids", "pids.max", "12"}}));
+  EXPECT_EQ(cgroupWrites(l, true), (std::vector<CgroupWrite>{{"pids", "pids.max", "12"}}));
+}
+
 TEST(CgroupWrites, V2FilesAndUnlimited) {
   CgroupLimits l;
   l.memoryBytes = 1 << 20;
