@@ -75,6 +75,7 @@ Result<std::unique_ptr<Container>> Container::start(const runtime::ContainerSpec
   auto security = runtime::makeProcessSecurity(spec, c->seccomp_);
   if (!security.ok()) return std::move(security).error().wrap(context);
   c->security_ = std::move(*security);
+  sys::SeccompProgram().swap(c->spec_.seccompBpf);  // security_ holds the one copy exec needs
   c->spec_.uid = c->security_.uid;
   c->spec_.gid = c->security_.gid;
   if (auto st = writeSysctls(spec.sysctls); !st.ok()) return std::move(st).error().wrap(context);
