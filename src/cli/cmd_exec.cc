@@ -102,7 +102,7 @@ int runExec(const Context& ctx, ExecOptions o) {
   target += "stdout=true&";
   target += tty ? "tty=true" : "stderr=true";
   HttpResponse refused;
-  auto ws = WebSocketClient::connect(ctx.server, target, std::string(wire::kChannelV5), &refused);
+  auto ws = WebSocketClient::connect(ctx.endpoint, target, std::string(wire::kChannelV5), &refused);
   if (!ws.ok()) {
     if (refused.status != 0) return printApiError(refused);
     std::cerr << "error: " << ws.error().message() << "\n";

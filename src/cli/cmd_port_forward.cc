@@ -246,7 +246,7 @@ void registerPortForward(CLI::App& app, std::shared_ptr<Context> ctx) {
       exitWith(1);
     }
     HttpResponse refused;
-    auto client = SpdyClient::connect(ctx->server, podsPath(ctx->ns, name) + "/portforward", "portforward.k8s.io",
+    auto client = SpdyClient::connect(ctx->endpoint, podsPath(ctx->ns, name) + "/portforward", "portforward.k8s.io",
                                       &refused);
     if (!client.ok()) {
       if (refused.status != 0) exitWith(printApiError(refused));

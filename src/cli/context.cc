@@ -1,21 +1,45 @@
 #include "cli/context.h"
 
 #include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "api/manifest.h"
+#include "cli/endpoint.h"
 
 namespace peapod::cli {
 
 std::shared_ptr<Context> addGlobalFlags(CLI::App& app) {
   auto ctx = std::make_shared<Context>();
-  const char* env = std::getenv("PEAPOD_SERVER");
-  ctx->server = env && *env ? env : "unix:///run/peapod/peapod.sock";
-  app.add_option("-s,--server", ctx->server, "API address: unix:///PATH or tcp://HOST:PORT (env PEAPOD_SERVER)")
-      ->capture_default_str();
-  app.add_option("-n,--namespace", ctx->ns, "namespace of the request")->capture_default_str();
+  auto choice = std::make_shared<EndpointChoice>();
+  app.add_option("-s,--server", choice->server,
+                 "API address: unix:///PATH, tcp://HOST:PORT or https://HOST:PORT (env PEAPOD_SERVER; default: the "
+                 "kubeconfig's server, else " + std::string(kDefaultSocket) + ")");
+  app.add_option("--kubeconfig", choice->kubeconfig,
+                 "kubeconfig to reach the API over TLS with (env KUBECONFIG; else " + std::string(kDefaultKubeconfig) +
+                     " when the unix socket is not reachable)");
+  app.add_option("--token", choice->token, "bearer token for the API");
+  app.add_option("--certificate-authority", choice->caFile, "CA certificate file to verify the https server with");
+  app.add_flag("--insecure-skip-tls-verify", choice->insecure, "do not verify the https server's certificate");
+  auto* nsOpt = app.add_option("-n,--namespace", ctx->ns, "namespace of the request")->capture_default_str();
+  app.parse_complete_callback([&app, ctx, choice, nsOpt] {
+    if (app.got_subcommand("daemon")) return;  // serves the API, does not call it
+    if (const char* e = std::getenv("KUBECONFIG")) choice->envKubeconfig = e;
+    if (const char* e = std::getenv("PEAPOD_SERVER")) choice->envServer = e;
+    auto ep = chooseEndpoint(*choice);
+    if (!ep.ok()) {
+      std::cerr << "error: " << ep.error().message() << "\n";
+      exitWith(1);
+    }
+    // TLS relays (exec, port-forward) run on a detached thread until their socket closes; keep
+    // OpenSSL's exit-time cleanup from pulling state from under one still finishing.
+    if (ep->tls()) OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+    ctx->endpoint = std::move(*ep);
+    ctx->server = ctx->endpoint.server;
+    if (nsOpt->count() == 0 && !ctx->endpoint.ns.empty()) ctx->ns = ctx->endpoint.ns;
+  });
   return ctx;
 }
 

@@ -18,13 +18,15 @@ class App;
 namespace peapod::cli {
 
 struct Context {
-  std::string server;          // --server / PEAPOD_SERVER
-  std::string ns = "default";  // -n / --namespace
+  std::string server;          // the chosen endpoint's address
+  std::string ns = "default";  // -n / --namespace, else the kubeconfig context's namespace
+  Endpoint endpoint;           // chosen once the command line is parsed (see chooseEndpoint)
 
-  HttpClient client() const { return HttpClient(server); }
+  HttpClient client() const { return HttpClient(endpoint); }
 };
 
-// Adds --server and -n/--namespace to the app; the returned context is filled in by parsing.
+// Adds --server, --kubeconfig, --token, --certificate-authority, --insecure-skip-tls-verify and
+// -n/--namespace to the app; the returned context is filled in when parsing completes.
 std::shared_ptr<Context> addGlobalFlags(CLI::App& app);
 
 // "Error from server (NotFound): pods \"x\" not found" (kubectl's wording for a Status), or the

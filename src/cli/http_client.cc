@@ -10,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "cli/tls_client.h"
+
 namespace peapod::cli {
 namespace {
 
@@ -25,9 +27,10 @@ void setTimeouts(int fd) {
 
 template <class Stream>
 void writeRequest(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
-                  const std::string& contentType, const std::string& host) {
+                  const std::string& contentType, const std::string& host, const std::string& token) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host);
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   req.set(http::field::user_agent, "peapod");
   req.set(http::field::accept, "application/json");
   if (!body.empty()) {
@@ -38,9 +41,11 @@ void writeRequest(Stream& stream, const std::string& method, const std::string& 
   http::write(stream, req);
 }
 
-// Reads the response body in pieces as they arrive; the status line and headers first.
+// Reads the response body in pieces as they arrive; the status line and headers first. read_some,
+// not read: read() waits until the 16 KiB buffer is full, which held watch events and followed
+// log lines back until more arrived. Stops early when onData returns false.
 template <class Stream>
-HttpResponse streamBody(Stream& stream, const std::function<void(std::string_view)>& onData) {
+HttpResponse streamBody(Stream& stream, const std::function<bool(std::string_view)>& onData) {
   boost::beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
@@ -52,20 +57,24 @@ HttpResponse streamBody(Stream& stream, const std::function<void(std::string_vie
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
     boost::system::error_code ec;
-    http::read(stream, buffer, parser, ec);
+    http::read_some(stream, buffer, parser, ec);
     if (ec && ec != http::error::need_buffer) break;
     std::string_view got(chunk, sizeof chunk - parser.get().body().size);
-    if (ok) onData(got);
-    else r.body.append(got);
+    if (got.empty()) continue;
+    if (!ok) {
+      r.body.append(got);
+    } else if (!onData(got)) {
+      break;
+    }
   }
   return r;
 }
 
 template <class Stream>
 HttpResponse exchange(Stream& stream, const std::string& method, const std::string& target, const std::string& body,
-                      const std::string& contentType, const std::string& host) {
-  setTimeouts(stream.native_handle());
-  writeRequest(stream, method, target, body, contentType, host);
+                      const std::string& contentType, const std::string& host, const std::string& token) {
+  setTimeouts(boost::beast::get_lowest_layer(stream).native_handle());
+  writeRequest(stream, method, target, body, contentType, host, token);
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 << 20);
@@ -76,7 +85,17 @@ HttpResponse exchange(Stream& stream, const std::string& method, const std::stri
 
 // Connects to the server and runs fn(stream, hostHeader) on the connected socket.
 template <class Fn>
-Result<HttpResponse> withConnection(const std::string& server, Fn fn) {
+Result<HttpResponse> withConnection(const Endpoint& ep, Fn fn) {
+  const std::string& server = ep.server;
+  if (ep.tls()) {
+    auto conn = dialTls(ep);
+    if (!conn.ok()) return conn.error();
+    try {
+      return fn(*conn->stream, conn->hostport);
+    } catch (const std::exception& e) {
+      return Error("request to the peapod API at " + server + " failed: " + e.what());
+    }
+  }
   try {
     asio::io_context io;
     if (server.rfind("unix://", 0) == 0) {
@@ -104,14 +123,22 @@ Result<HttpResponse> withConnection(const std::string& server, Fn fn) {
 
 Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& target,
                                          const std::string& body, const std::string& contentType) {
-  return withConnection(server_, [&](auto& sock, const std::string& host) {
-    return exchange(sock, method, target, body, contentType, host);
+  return withConnection(endpoint_, [&](auto& sock, const std::string& host) {
+    return exchange(sock, method, target, body, contentType, host, endpoint_.token);
   });
 }
 
 Result<HttpResponse> HttpClient::stream(const std::string& target, const std::function<void(std::string_view)>& onData) {
-  return withConnection(server_, [&](auto& sock, const std::string& host) {
-    writeRequest(sock, "GET", target, "", "", host);
+  return streamWhile(target, [&](std::string_view d) {
+    onData(d);
+    return true;
+  });
+}
+
+Result<HttpResponse> HttpClient::streamWhile(const std::string& target,
+                                             const std::function<bool(std::string_view)>& onData) {
+  return withConnection(endpoint_, [&](auto& sock, const std::string& host) {
+    writeRequest(sock, "GET", target, "", "", host, endpoint_.token);
     return streamBody(sock, onData);
   });
 }

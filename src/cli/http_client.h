@@ -1,4 +1,5 @@
-// HttpClient: synchronous HTTP/1.1 requests to the peapod API over a unix socket or TCP.
+// HttpClient: synchronous HTTP/1.1 requests to the peapod API over a unix socket, TCP or TLS
+// (with the endpoint's bearer token).
 #pragma once
 
 #include <functional>
@@ -6,6 +7,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "cli/endpoint.h"
 
 namespace peapod::cli {
 
@@ -17,18 +19,22 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  // server: "unix:///run/peapod/peapod.sock", "tcp://127.0.0.1:6443" or "http://127.0.0.1:6443".
-  explicit HttpClient(std::string server) : server_(std::move(server)) {}
+  // server: "unix:///run/peapod/peapod.sock", "tcp://127.0.0.1:6443", "http://127.0.0.1:6443", or
+  // "https://127.0.0.1:6443" with the endpoint's CA and token.
+  explicit HttpClient(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
   Result<HttpResponse> request(const std::string& method, const std::string& target, const std::string& body = "",
                                const std::string& contentType = "application/json");
   // GET whose body is handed to onData piece by piece as it arrives (log follow, watch), with no
   // read timeout. A non-2xx status comes back with the whole body and onData is not called.
   Result<HttpResponse> stream(const std::string& target, const std::function<void(std::string_view)>& onData);
-  const std::string& server() const { return server_; }
+  // The same, ending (closing the connection) as soon as onData returns false.
+  Result<HttpResponse> streamWhile(const std::string& target, const std::function<bool(std::string_view)>& onData);
+  const std::string& server() const { return endpoint_.server; }
+  const Endpoint& endpoint() const { return endpoint_; }
 
  private:
-  std::string server_;
+  Endpoint endpoint_;
 };
 
 // Percent-encodes a query value.

@@ -9,11 +9,11 @@
 
 namespace peapod::cli {
 
-Result<SpdyClient> SpdyClient::connect(const std::string& server, const std::string& target,
+Result<SpdyClient> SpdyClient::connect(const Endpoint& endpoint, const std::string& target,
                                        const std::string& protocol, HttpResponse* refused) {
   std::string req = "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: peapod\r\nContent-Length: 0\r\n"
                     "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: " + protocol + "\r\n\r\n";
-  PEAPOD_ASSIGN_OR_RETURN(UpgradedConnection conn, upgradeConnection(server, req, refused));
+  PEAPOD_ASSIGN_OR_RETURN(UpgradedConnection conn, upgradeConnection(endpoint, req, refused));
   if (headerValue(conn.head, "x-stream-protocol-version") != protocol) {
     return Error("unable to negotiate protocol " + protocol + " with the API");
   }

@@ -18,7 +18,7 @@ class SpdyClient {
  public:
   // Connects and POSTs `target` with Upgrade: SPDY/3.1 offering `protocol`. When the server answers
   // anything but 101, `refused` gets that response and the result is an Error.
-  static Result<SpdyClient> connect(const std::string& server, const std::string& target,
+  static Result<SpdyClient> connect(const Endpoint& endpoint, const std::string& target,
                                     const std::string& protocol, HttpResponse* refused);
 
   int fd() const { return fd_.get(); }

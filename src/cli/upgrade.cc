@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cli/tls_client.h"
+
 namespace peapod::cli {
 namespace {
 
@@ -83,9 +85,19 @@ std::string headerValue(const std::string& head, const std::string& lowerName) {
 }
 
 
-Result<UpgradedConnection> upgradeConnection(const std::string& server, const std::string& request,
-                                             HttpResponse* refused) {
-  auto fd = dial(server);
+Result<UpgradedConnection> upgradeConnection(const Endpoint& endpoint, std::string request, HttpResponse* refused) {
+  const std::string& server = endpoint.server;
+  if (!endpoint.token.empty() && request.size() >= 4 && request.ends_with("\r\n\r\n")) {
+    request.insert(request.size() - 2, "Authorization: Bearer " + endpoint.token + "\r\n");
+  }
+  Result<sys::UniqueFd> fd = Error("unreachable");
+  if (endpoint.tls()) {
+    auto conn = dialTls(endpoint);
+    if (!conn.ok()) return conn.error();
+    fd = relayTls(std::move(*conn));
+  } else {
+    fd = dial(server);
+  }
   if (!fd.ok()) {
     return Error("cannot reach the peapod API at " + server + ": " + fd.error().message() +
                  " (is `peapod daemon` running? set --server or PEAPOD_SERVER)");

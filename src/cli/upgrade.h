@@ -1,5 +1,6 @@
 // The client side of an HTTP/1.1 protocol upgrade (exec over WebSocket, port-forward over SPDY):
-// a blocking connection to the API's unix socket or TCP address, the request, and the reply head.
+// a blocking connection to the API's unix socket, TCP address or TLS endpoint (relayed through a
+// local socket, so callers always hold a plain fd), the request, and the reply head.
 #pragma once
 
 #include <string>
@@ -17,10 +18,10 @@ struct UpgradedConnection {
   std::string rest;  // bytes already read past the head: the new protocol's first bytes
 };
 
-// Connects to `server` (as HttpClient does), sends `request` (a complete request head) and reads
-// the reply. A status other than 101 is an Error, with the reply in *refused when given.
-Result<UpgradedConnection> upgradeConnection(const std::string& server, const std::string& request,
-                                             HttpResponse* refused);
+// Connects to `endpoint` (as HttpClient does), sends `request` (a complete request head; the
+// endpoint's Authorization header is added) and reads the reply. A status other than 101 is an
+// Error, with the reply in *refused when given.
+Result<UpgradedConnection> upgradeConnection(const Endpoint& endpoint, std::string request, HttpResponse* refused);
 
 // The value of a header in a reply head ("" when absent); lowerName is lower-case.
 std::string headerValue(const std::string& head, const std::string& lowerName);

@@ -10,13 +10,13 @@
 
 namespace peapod::cli {
 
-Result<WebSocketClient> WebSocketClient::connect(const std::string& server, const std::string& target,
+Result<WebSocketClient> WebSocketClient::connect(const Endpoint& endpoint, const std::string& target,
                                                  const std::string& protocol, HttpResponse* refused) {
   std::string key = wire::websocketKey();
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: peapod\r\n"
                     "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                     "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Protocol: " + protocol + "\r\n\r\n";
-  PEAPOD_ASSIGN_OR_RETURN(UpgradedConnection conn, upgradeConnection(server, req, refused));
+  PEAPOD_ASSIGN_OR_RETURN(UpgradedConnection conn, upgradeConnection(endpoint, req, refused));
   if (headerValue(conn.head, "sec-websocket-accept") != wire::websocketAccept(key)) {
     return Error("unable to upgrade connection: bad Sec-WebSocket-Accept");
   }

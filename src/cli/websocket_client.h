@@ -17,7 +17,7 @@ class WebSocketClient {
  public:
   // Connects and sends the upgrade for `target` offering `protocol`. When the server answers
   // anything but 101, `refused` gets that response (status and body) and the result is an Error.
-  static Result<WebSocketClient> connect(const std::string& server, const std::string& target,
+  static Result<WebSocketClient> connect(const Endpoint& endpoint, const std::string& target,
                                          const std::string& protocol, HttpResponse* refused);
 
   int fd() const { return fd_.get(); }
