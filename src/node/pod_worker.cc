@@ -297,8 +297,8 @@ void PodWorker::startContainer(const std::string& name) {
   auto& run = runs_[name];
   auto& st = statusOf(name);
   if (!c || !sandbox_ || terminating_) return;
-  bool pulledNow = false;
-  if (run.restartPending) {
+  bool restart = run.restartPending, pulledNow = false;
+  if (restart) {
     if (run.running) return;  // a pull's late wake-up: this restart happened already
     // The kubelet checks the image before every start: Always asks the registry again and may
     // get a new digest (image_puller.h). A pull or its back-off calls this again when it ends.
@@ -354,7 +354,10 @@ void PodWorker::startContainer(const std::string& name) {
   auto state = runtime::containerStateFromJson((*reply)["state"]);
   run.running = true;
   st.containerID = containerId;
-  if (!pulledNow) event("Normal", "Pulled", "Container image \"" + c->image + "\" already present on machine");
+  // A first start had its image events from resolveImages; a restart that found the image
+  // local reports it here, as the kubelet does before every start.
+  if (restart && !pulledNow)
+    event("Normal", "Pulled", "Container image \"" + c->image + "\" already present on machine");
   event("Normal", "Created", "Created container " + name);
   event("Normal", "Started", "Started container " + name);
   onContainerStarted(name, secondsPrecision(state.ok() ? state->startedAt : formatRfc3339Nano(WallClock::now())));

@@ -291,6 +291,8 @@ TEST_F(PullE2E, AlwaysRepullsOnRestartAndRunsTheNewDigest) {
   size_t pulls = 0;
   for (size_t at = 0; (at = describe.out.find("Successfully pulled image", at)) != std::string::npos; ++at) ++pulls;
   EXPECT_GE(pulls, 2u) << describe.out;
+  // Every start pulled: none says the image was already there.
+  EXPECT_EQ(describe.out.find("already present on machine"), std::string::npos) << describe.out;
   remove("moving");
   ASSERT_TRUE(d().waitGone("moving"));
 }
