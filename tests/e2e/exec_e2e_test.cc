@@ -5,6 +5,7 @@
 
 #include "cli/websocket_client.h"
 #include "testing/fixtures.h"
+#include "testing/kube_daemon.h"
 #include "testing/peapod_daemon.h"
 #include "testing/shared_daemon_test.h"
 #include "wire/k8s_channel.h"
@@ -199,10 +200,9 @@ spec:
 class KubectlExecE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (::geteuid() != 0 || ::access(kKubectl, X_OK) != 0) return;
-    dir_ = new TempDir("peapod-kexec");
-    daemon_ = new PeapodDaemon({"--listen", "tcp://127.0.0.1:0", "--kubeconfig", (dir_->path() / "kubeconfig").string()});
-    auto r = daemon_->apply(R"(
+    if (::geteuid() != 0 || kubectlPath("1.35").empty()) return;
+    kube_ = new KubeDaemon(std::vector<std::string>{});
+    auto r = kube_->daemon().apply(R"(
 apiVersion: v1
 kind: Pod
 metadata: {name: kexec}
@@ -215,29 +215,22 @@ spec:
     command: [sleep, '3600']
 )");
     if (r.exitCode == 0) {
-      daemon_->waitPod("kexec", [](const nlohmann::json& p) { return p["status"].value("phase", "") == "Running"; },
+      kube_->daemon().waitPod("kexec", [](const nlohmann::json& p) { return p["status"].value("phase", "") == "Running"; },
                        seconds(30));
     }
   }
   static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
+    delete kube_;
+    kube_ = nullptr;
   }
   void SetUp() override {
     PEAPOD_REQUIRE_ROOT();
-    if (!daemon_) GTEST_SKIP() << kKubectl << " is not installed (scripts/install-deps)";
+    if (!kube_) GTEST_SKIP() << "kubectl 1.35 is not installed (scripts/install-deps)";
   }
   CommandResult kubectl(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv = {kKubectl, "--kubeconfig", (dir_->path() / "kubeconfig").string(), "--cache-dir",
-                                     (dir_->path() / "cache").string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return runCommand(argv, input);
+    return kube_->kubectl({"1.35", kubectlPath("1.35")}, args, input);
   }
-  static constexpr const char* kKubectl = "/usr/local/lib/peapod-test/kubectl-1.35";
-  static inline PeapodDaemon* daemon_ = nullptr;
-  static inline TempDir* dir_ = nullptr;
+  static inline KubeDaemon* kube_ = nullptr;
 };
 
 TEST_F(KubectlExecE2E, ExitCodeStdinAndStreams) {

@@ -15,23 +15,13 @@
 #include <regex>
 
 #include "testing/fixtures.h"
-#include "testing/peapod_daemon.h"
+#include "testing/kube_daemon.h"
 
 namespace peapod::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string kubectlPath(const std::string& version) {
-  std::vector<fs::path> dirs = {"/usr/local/lib/peapod-test"};
-  if (const char* d = getenv("PEAPOD_KUBECTL_DIR")) dirs.insert(dirs.begin(), d);
-  for (const auto& d : dirs) {
-    auto p = d / ("kubectl-" + version);
-    if (::access(p.c_str(), X_OK) == 0) return p.string();
-  }
-  return "";
-}
 
 // A long-running command whose stdout we read line by line (kubectl port-forward); killed and
 // reaped on destruction.
@@ -110,9 +100,8 @@ class SpdyE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (::geteuid() != 0) return;
-    dir_ = new TempDir("peapod-spdy");
-    daemon_ = new PeapodDaemon({"--listen", "tcp://127.0.0.1:0", "--kubeconfig", (*dir_ / "kubeconfig").string(),
-                                "--restart-backoff-base", "200ms"});
+    kube_ = new KubeDaemon();
+    daemon_ = &kube_->daemon();
     // One pod for all: a shell to exec into and a web server with a page to fetch.
     auto r = daemon_->apply(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: spdy\nspec:\n  terminationGracePeriodSeconds: 1\n"
@@ -128,10 +117,9 @@ class SpdyE2E : public ::testing::Test {
     }
   }
   static void TearDownTestSuite() {
-    delete daemon_;
     daemon_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
+    delete kube_;
+    kube_ = nullptr;
     delete why_;
     why_ = nullptr;
   }
@@ -140,10 +128,7 @@ class SpdyE2E : public ::testing::Test {
     ASSERT_TRUE(ready_) << "the test pod never ran: " << (why_ ? *why_ : "");
   }
   CommandResult kubectl(const std::string& path, std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv = {"timeout", "60", path, "--kubeconfig", (*dir_ / "kubeconfig").string(),
-                                     "--cache-dir", (*dir_ / "cache").string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return runCommand(argv, input);
+    return kube_->kubectl({"spdy", path}, args, input, 60);
   }
   static std::string requireKubectl(const std::string& version) { return kubectlPath(version); }
 
@@ -160,7 +145,7 @@ class SpdyE2E : public ::testing::Test {
     }
   }
 
-  static inline TempDir* dir_ = nullptr;
+  static inline KubeDaemon* kube_ = nullptr;
   static inline PeapodDaemon* daemon_ = nullptr;
   static inline bool ready_ = false;
   static inline std::string* why_ = nullptr;
@@ -204,13 +189,13 @@ TEST_F(SpdyE2E, Kubectl120ExecExitCode) {
 TEST_F(SpdyE2E, Kubectl120PortForward) {
   std::string k = requireKubectl("1.20");
   if (k.empty()) GTEST_SKIP() << "kubectl 1.20 is not installed";
-  fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "spdy", ":8080"});
+  fetchThrough({k, "--kubeconfig", kube_->kubeconfig().string(), "port-forward", "spdy", ":8080"});
 }
 
 TEST_F(SpdyE2E, Kubectl135PortForwardTunnelsSpdyInWebSocket) {
   std::string k = requireKubectl("1.35");
   if (k.empty()) GTEST_SKIP() << "kubectl 1.35 is not installed";
-  fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "pod/spdy", ":8080"});
+  fetchThrough({k, "--kubeconfig", kube_->kubeconfig().string(), "port-forward", "pod/spdy", ":8080"});
   EXPECT_NE(readFile(daemon_->root() / "daemon.log").find("port-forward default/spdy: SPDY/3.1 tunnelled in WebSocket"),
             std::string::npos);
 }
@@ -220,7 +205,7 @@ TEST_F(SpdyE2E, Kubectl135PortForwardFallsBackToPlainSpdy) {
   if (k.empty()) GTEST_SKIP() << "kubectl 1.35 is not installed";
   // With WebSocket port-forward switched off in the client, it speaks SPDY over the upgraded HTTP.
   setenv("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false", 1);
-  fetchThrough({k, "--kubeconfig", (*dir_ / "kubeconfig").string(), "port-forward", "pod/spdy", ":8080"});
+  fetchThrough({k, "--kubeconfig", kube_->kubeconfig().string(), "port-forward", "pod/spdy", ":8080"});
   unsetenv("KUBECTL_PORT_FORWARD_WEBSOCKETS");
 }
 

@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "testing/fixtures.h"
-#include "testing/peapod_daemon.h"
+#include "testing/kube_daemon.h"
 
 namespace peapod::testing {
 namespace {
@@ -22,35 +22,26 @@ using std::chrono::seconds;
 class VolumesE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (::geteuid() != 0 || ::access(kKubectl, X_OK) != 0) return;
-    dir_ = new fs::path(fs::path("/tmp") / ("peapod-volumes-" + randomSuffix(6)));
-    fs::create_directories(*dir_);
-    daemon_ = new PeapodDaemon({"--listen", "tcp://127.0.0.1:0", "--kubeconfig", (*dir_ / "kubeconfig").string(),
-                                "--restart-backoff-base", "200ms"});
+    if (::geteuid() != 0 || kubectlPath("system").empty()) return;
+    kube_ = new KubeDaemon();
   }
   static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-    if (dir_) fs::remove_all(*dir_);
-    delete dir_;
-    dir_ = nullptr;
+    delete kube_;
+    kube_ = nullptr;
   }
   void SetUp() override {
     PEAPOD_REQUIRE_ROOT();
-    if (!daemon_) GTEST_SKIP() << kKubectl << " is not installed";
+    if (!kube_) GTEST_SKIP() << "/usr/bin/kubectl is not installed";
   }
   void TearDown() override {
-    if (!daemon_) return;
+    if (!kube_) return;
     for (const auto& p : pods_) d().peapod({"delete", "pod", p, "--grace-period=0", "--force"});
     for (const auto& o : objects_) kubectl({"delete", o, "--ignore-not-found"});
   }
 
-  PeapodDaemon& d() { return *daemon_; }
+  PeapodDaemon& d() { return kube_->daemon(); }
   CommandResult kubectl(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv = {kKubectl, "--kubeconfig", (*dir_ / "kubeconfig").string(), "--cache-dir",
-                                     (*dir_ / "cache").string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return runCommand(argv, input);
+    return kube_->kubectl({"system", kubectlPath("system")}, args, input);
   }
   // kubectl apply of a manifest; `pods` and `objects` ("configmap/x") are deleted after the test.
   void apply(const std::string& yaml, std::vector<std::string> pods, std::vector<std::string> objects = {}) {
@@ -71,9 +62,7 @@ class VolumesE2E : public ::testing::Test {
   }
   std::string events() { return kubectl({"get", "events", "-o", "json"}).out; }
 
-  static constexpr const char* kKubectl = "/usr/bin/kubectl";
-  static inline PeapodDaemon* daemon_ = nullptr;
-  static inline fs::path* dir_ = nullptr;
+  static inline KubeDaemon* kube_ = nullptr;
   std::vector<std::string> pods_, objects_;
 };
 
