@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/websocket_client.h"
+#include "tests/e2e/channel_session.h"
 #include "testing/fixtures.h"
 #include "testing/kube_daemon.h"
 #include "testing/peapod_daemon.h"
@@ -14,13 +15,6 @@ namespace peapod::testing {
 namespace {
 
 using std::chrono::seconds;
-using wire::WsOpcode;
-
-// What a raw client saw on the channels until the server closed.
-struct Transcript {
-  std::string out, err;
-  nlohmann::json status;
-};
 
 class ExecE2E : public SharedDaemonTest<ExecE2E> {
  protected:
@@ -61,29 +55,9 @@ spec:
 
   // Drives one exec over WebSocket: sends `frames` (channel messages) after the upgrade, then reads
   // until the server closes.
-  Transcript raw(const std::string& query, const std::vector<std::string>& frames,
-                 const std::string& protocol = std::string(wire::kChannelV5)) {
-    Transcript t;
-    cli::HttpResponse refused;
-    auto ws = cli::WebSocketClient::connect(d().server(), "/api/v1/namespaces/default/pods/sh/exec?" + query, protocol,
-                                            &refused);
-    if (!ws.ok()) {
-      t.status = nlohmann::json{{"refused", refused.status}, {"body", refused.body}};
-      return t;
-    }
-    for (const auto& f : frames) EXPECT_TRUE(ws->send(WsOpcode::kBinary, f).ok());
-    while (true) {
-      auto m = ws->readSome();
-      if (!m.ok()) break;
-      if (!m->has_value()) continue;
-      if ((*m)->opcode == WsOpcode::kClose) break;
-      auto cm = wire::parseChannelMessage((*m)->payload);
-      if (!cm) continue;
-      if (cm->channel == 1) t.out += cm->data;
-      if (cm->channel == 2) t.err += cm->data;
-      if (cm->channel == 3) t.status = nlohmann::json::parse(cm->data, nullptr, false);
-    }
-    return t;
+  ChannelTranscript raw(const std::string& query, const std::vector<std::string>& frames,
+                        const std::string& protocol = std::string(wire::kChannelV5)) {
+    return runChannels(d().server(), "/api/v1/namespaces/default/pods/sh/exec?" + query, frames, protocol);
   }
 };
 
