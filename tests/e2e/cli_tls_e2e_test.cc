@@ -142,6 +142,30 @@ TEST_F(CliTlsE2E, ExecOverTheTlsWebSocket) {
   EXPECT_TRUE(r.out == big) << r.out.size() << " of " << big.size();
 }
 
+TEST_F(CliTlsE2E, LogsFollowStreamsUntilTheContainerEnds) {
+  auto r = peapod({"apply", "-f", "-"}, R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: follow}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'for i in 1 2 3 4 5; do echo line $i; sleep 0.2; done']
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(kube_->daemon().waitPod("follow", [](const nlohmann::json& p) {
+    return p["status"].value("phase", "") != "Pending";
+  }));
+  r = runCommand({"timeout", "20", (fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--kubeconfig",
+                  kube_->kubeconfig().string(), "logs", "-f", "follow"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "line 1\nline 2\nline 3\nline 4\nline 5\n");
+  peapod({"delete", "pod", "follow", "--grace-period=0", "--force"});
+}
+
 TEST_F(CliTlsE2E, PortForwardOverTheTlsSpdyUpgrade) {
   // Nothing listens on 8081 in the pod: the SPDY session over TLS opens the streams and the
   // pod's refusal comes back on the error stream.
