@@ -1,4 +1,5 @@
-// parseManifests: JSON or multi-document YAML to JSON objects, with YAML 1.2 core-schema typing.
+// parseManifests: JSON or multi-document YAML to JSON objects, plain scalars typed as kubectl and
+// the apiserver type them (sigs.k8s.io/yaml: go-yaml v2's YAML 1.1 rules).
 #include "api/manifest.h"
 
 #include <cerrno>
@@ -6,6 +7,7 @@
 #include <cmath>
 #include <optional>
 #include <regex>
+#include <tuple>
 
 #include <yaml-cpp/yaml.h>
 
@@ -23,41 +25,51 @@ Error yamlError(const YAML::Mark& mark, std::string_view msg) {
   return Error(std::move(m));
 }
 
-// A plain (unquoted, untagged) scalar typed by the YAML 1.2 core schema.
+// A plain (unquoted, untagged) scalar typed as go-yaml v2 types it, so a manifest means here what
+// it means to kubectl: `defaultMode: 0644` is octal (420), `yes`/`on`/`y` are true and
+// `no`/`off`/`n` false, underscores group digits.
 nlohmann::json plainScalar(const std::string& s) {
   static const std::regex kNull("null|Null|NULL|~");
-  static const std::regex kTrue("true|True|TRUE");
-  static const std::regex kFalse("false|False|FALSE");
-  static const std::regex kDec("[-+]?[0-9]+");
-  static const std::regex kOct("0o[0-7]+");
-  static const std::regex kHex("0x[0-9a-fA-F]+");
+  static const std::regex kTrue("true|True|TRUE|yes|Yes|YES|on|On|ON|y|Y");
+  static const std::regex kFalse("false|False|FALSE|no|No|NO|off|Off|OFF|n|N");
+  static const std::regex kDec("[-+]?(0|[1-9][0-9]*)");
+  static const std::regex kLeadingZeroOct("[-+]?0[0-7]+");
+  static const std::regex kOct("[-+]?0o[0-7]+");
+  static const std::regex kHex("[-+]?0x[0-9a-fA-F]+");
+  static const std::regex kBin("[-+]?0b[01]+");
   static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
   static const std::regex kInf("[-+]?\\.(inf|Inf|INF)");
   static const std::regex kNan("\\.(nan|NaN|NAN)");
   if (s.empty() || std::regex_match(s, kNull)) return nullptr;
   if (std::regex_match(s, kTrue)) return true;
   if (std::regex_match(s, kFalse)) return false;
-  auto integer = [&](const char* digits, int base) -> std::optional<nlohmann::json> {
+  std::string plain;
+  for (char c : s) {
+    if (c != '_') plain += c;
+  }
+  bool negative = !plain.empty() && plain[0] == '-';
+  size_t sign = !plain.empty() && (plain[0] == '-' || plain[0] == '+') ? 1 : 0;
+  // `prefix` digits of base `base` after the sign; too big for 64 bits: nullopt.
+  auto integer = [&](size_t prefix, int base) -> std::optional<nlohmann::json> {
+    std::string digits = plain.substr(sign + prefix);
     errno = 0;
     char* end = nullptr;
-    long long v = std::strtoll(digits, &end, base);
-    if (errno == 0 && *end == '\0') return nlohmann::json(static_cast<int64_t>(v));
-    errno = 0;
-    unsigned long long u = std::strtoull(digits, &end, base);
-    if (errno == 0 && *end == '\0' && digits[0] != '-') return nlohmann::json(static_cast<uint64_t>(u));
-    return std::nullopt;
+    unsigned long long u = std::strtoull(digits.c_str(), &end, base);
+    if (errno != 0 || *end != '\0') return std::nullopt;
+    if (!negative) return u <= INT64_MAX ? nlohmann::json(static_cast<int64_t>(u)) : nlohmann::json(static_cast<uint64_t>(u));
+    if (u > static_cast<unsigned long long>(INT64_MAX) + 1) return std::nullopt;
+    return nlohmann::json(static_cast<int64_t>(0 - u));
   };
-  if (std::regex_match(s, kDec)) {
-    if (auto v = integer(s.c_str(), 10)) return *v;
-    return std::strtod(s.c_str(), nullptr);  // too big for 64 bits: a float, as Go does
+  if (std::regex_match(plain, kDec)) {
+    if (auto v = integer(0, 10)) return *v;
+    return std::strtod(plain.c_str(), nullptr);  // too big for 64 bits: a float, as Go does
   }
-  if (std::regex_match(s, kOct)) {
-    if (auto v = integer(s.c_str() + 2, 8)) return *v;
+  for (const auto& [re, prefix, base] : {std::tuple{&kLeadingZeroOct, 1, 8}, std::tuple{&kOct, 2, 8},
+                                         std::tuple{&kHex, 2, 16}, std::tuple{&kBin, 2, 2}}) {
+    if (!std::regex_match(plain, *re)) continue;
+    if (auto v = integer(prefix, base)) return *v;
   }
-  if (std::regex_match(s, kHex)) {
-    if (auto v = integer(s.c_str() + 2, 16)) return *v;
-  }
-  if (std::regex_match(s, kFloat)) return std::strtod(s.c_str(), nullptr);
+  if (std::regex_match(plain, kFloat)) return std::strtod(plain.c_str(), nullptr);
   if (std::regex_match(s, kInf)) return s[0] == '-' ? -HUGE_VAL : HUGE_VAL;
   if (std::regex_match(s, kNan)) return NAN;
   return s;

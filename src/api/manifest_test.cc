@@ -44,7 +44,7 @@ spec:
   EXPECT_EQ(pod->spec.containers[0].ports[0].hostPort, 8080);
 }
 
-TEST(ParseManifests, CoreSchemaTyping) {
+TEST(ParseManifests, TypedAsKubectlTypesThem) {
   json j = parseOne(R"(a: true
 b: False
 c: null
@@ -79,11 +79,39 @@ r: 2026-11-22T17:40:01Z
   EXPECT_EQ(j["k"], 1000.0);
   EXPECT_EQ(j["l"], "12");
   EXPECT_EQ(j["m"], "true");
-  EXPECT_EQ(j["n"], "yes");  // YAML 1.2: only true/false are booleans
-  EXPECT_EQ(j["o"], 12);     // 1.2 core: leading zeros are decimal
+  EXPECT_EQ(j["n"], true);  // go-yaml v2 (YAML 1.1): yes/on/y are booleans
+  EXPECT_EQ(j["o"], 10);    // a leading zero is octal: defaultMode 0644 is 420
   EXPECT_EQ(j["p"], "5");
   EXPECT_EQ(j["q"], "line1\nline2\n");
   EXPECT_EQ(j["r"], "2026-11-22T17:40:01Z");
+}
+
+TEST(ParseManifests, YamlOneOneNumbersAndBooleans) {
+  json j = parseOne(R"(mode: 0644
+neg: -012
+zero: 0
+grouped: 1_000
+bin: 0b101
+eight: 08
+k_off: off
+k_no: No
+k_n: n
+name: none
+max: 9223372036854775807
+min: -9223372036854775808
+)");
+  EXPECT_EQ(j["mode"], 420);
+  EXPECT_EQ(j["neg"], -10);
+  EXPECT_EQ(j["zero"], 0);
+  EXPECT_EQ(j["grouped"], 1000);
+  EXPECT_EQ(j["bin"], 5);
+  EXPECT_EQ(j["eight"], 8.0);  // not octal, so a float, as Go parses it
+  EXPECT_EQ(j["k_off"], false);
+  EXPECT_EQ(j["k_no"], false);
+  EXPECT_EQ(j["k_n"], false);
+  EXPECT_EQ(j["name"], "none");
+  EXPECT_EQ(j["max"], INT64_MAX);
+  EXPECT_EQ(j["min"], INT64_MIN);
 }
 
 TEST(ParseManifests, MultiDocumentSkipsEmptyAndExpandsLists) {

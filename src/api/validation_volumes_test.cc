@@ -28,8 +28,8 @@ const char* kContainer = "  containers: [{name: c, image: busybox";
 
 TEST(VolumeDefaults, DefaultModeIs420) {
   Pod p = podWith(std::string(kContainer) + "}]\n  volumes:\n"
-                  "  - {name: a, configMap: {name: x}}\n  - {name: b, secret: {secretName: y}}\n"
-                  "  - {name: c, downwardAPI: {items: [{path: n, fieldRef: {fieldPath: metadata.name}}]}}\n"
+                  "  - {name: a, configMap: {name: x}}\n  - {name: b, secret: {secretName: s}}\n"
+                  "  - {name: c, downwardAPI: {items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}}\n"
                   "  - {name: d, projected: {sources: []}}\n");
   ASSERT_EQ(p.spec.volumes.size(), 4u);
   EXPECT_EQ(p.spec.volumes[0].configMap->defaultMode, 420);
@@ -66,7 +66,7 @@ TEST(VolumeValidation, ContentSources) {
             "spec.volumes[0].downwardAPI.items[1].resourceFieldRef.containerName: Required value\n"
             "spec.volumes[0].downwardAPI.items[2]: Required value: one of fieldRef and resourceFieldRef is required");
   EXPECT_EQ(errorsOf(std::string(kContainer) + "}]\n  volumes: [{name: a, projected: {sources: ["
-                     "{configMap: {name: x, items: [{key: k, path: p}]}, secret: {name: y}}, "
+                     "{configMap: {name: x, items: [{key: k, path: p}]}, secret: {name: s}}, "
                      "{secret: {name: z, items: [{key: k, path: p}]}}]}}]\n"),
             "spec.volumes[0].projected.sources[0]: Forbidden: may not specify more than 1 volume type per source\n"
             "spec.volumes[0].projected: Invalid value: \"z\": conflicting duplicate paths");

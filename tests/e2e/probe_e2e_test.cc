@@ -138,7 +138,7 @@ spec:
     command: [sh, -c, 'mkdir -p /www && echo ok > /www/healthz && exec httpd -f -p 8080 -h /www']
     ports: [{name: http, containerPort: 8080}]
     readinessProbe:
-      httpGet: {path: /healthz, port: http, httpHeaders: [{name: X-Probe, value: yes}]}
+      httpGet: {path: /healthz, port: http, httpHeaders: [{name: X-Probe, value: "yes"}]}
       periodSeconds: 1
     livenessProbe:
       tcpSocket: {port: 8080}
