@@ -1,14 +1,7 @@
 // End to end: the peapod CLI over TLS with the kubeconfig the daemon writes (issue 4 item 7) —
 // plain requests (apply, get, logs) and the upgraded ones (exec over WebSocket, port-forward over
 // SPDY) through --kubeconfig, KUBECONFIG, and --server https://... with --token and a CA file.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <regex>
@@ -16,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "testing/background.h"
 #include "testing/fixtures.h"
 #include "testing/kube_daemon.h"
 
@@ -24,56 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::seconds;
-
-// `peapod port-forward` in the background: its combined output read until a pattern shows.
-class PortForward {
- public:
-  explicit PortForward(std::vector<std::string> argv) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::dup2(out[1], 2);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    fd_ = out[0];
-  }
-  ~PortForward() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
-    if (fd_ >= 0) ::close(fd_);
-  }
-  std::string waitFor(const std::regex& re, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      std::smatch m;
-      if (std::regex_search(output_, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return "";
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) return "";
-      output_.append(buf, static_cast<size_t>(n));
-    }
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string output_;
-};
 
 class CliTlsE2E : public ::testing::Test {
  protected:
@@ -169,16 +113,12 @@ spec:
 TEST_F(CliTlsE2E, PortForwardOverTheTlsSpdyUpgrade) {
   // Nothing listens on 8081 in the pod: the SPDY session over TLS opens the streams and the
   // pod's refusal comes back on the error stream.
-  PortForward pf({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--kubeconfig",
+  BackgroundCommand pf({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--kubeconfig",
                   kube_->kubeconfig().string(), "port-forward", "tls", ":8081"});
   std::string port = pf.waitFor(std::regex("Forwarding from 127\\.0\\.0\\.1:(\\d+)"), seconds(30));
   ASSERT_FALSE(port.empty()) << pf.output();
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  int fd = connectLoopback(std::stoi(port));
+  ASSERT_GE(fd, 0);
   EXPECT_FALSE(pf.waitFor(std::regex("an error occurred forwarding \\d+ -> 8081"), seconds(15)).empty()) << pf.output();
   ::close(fd);
 }

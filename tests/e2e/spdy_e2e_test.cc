@@ -2,18 +2,12 @@
 // same port-forward with kubectl 1.35 (its WebSocket attempt falls back to SPDY) and
 // `peapod port-forward`, against a busybox httpd inside a pod. Traffic stays on loopback and in
 // the test's own pods.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <regex>
 
+#include "testing/background.h"
 #include "testing/fixtures.h"
 #include "testing/kube_daemon.h"
 
@@ -22,79 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// A long-running command whose stdout we read line by line (kubectl port-forward); killed and
-// reaped on destruction.
-class Background {
- public:
-  explicit Background(const std::vector<std::string>& argv) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::dup2(out[1], 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    fd_ = out[0];
-  }
-  ~Background() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
-    if (fd_ >= 0) ::close(fd_);
-  }
-  // Waits (bounded) until the output matches `re`; returns the first capture group.
-  std::string waitFor(const std::regex& re, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      std::smatch m;
-      if (std::regex_search(output_, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return "";
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) return "";
-      output_.append(buf, static_cast<size_t>(n));
-    }
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string output_;
-};
-
-// A GET over a fresh loopback connection; the whole response (the server closes).
-std::string httpGet(int port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{15, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string resp;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    (void)!::write(fd, req.data(), req.size());
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return resp;
-}
 
 class SpdyE2E : public ::testing::Test {
  protected:
@@ -134,12 +55,12 @@ class SpdyE2E : public ::testing::Test {
 
   // Forwards through `argv` (which prints "Forwarding from 127.0.0.1:PORT") and fetches the page.
   void fetchThrough(const std::vector<std::string>& argv) {
-    Background pf(argv);
+    BackgroundCommand pf(argv);
     std::string port = pf.waitFor(std::regex("Forwarding from 127\\.0\\.0\\.1:(\\d+)"), 30s);
     ASSERT_FALSE(port.empty()) << pf.output();
     // Twice: each connection is a new stream pair on the same SPDY connection.
     for (int i = 0; i < 2; ++i) {
-      std::string resp = httpGet(std::stoi(port), "/index.html");
+      std::string resp = httpGetLoopback(std::stoi(port), "/index.html");
       EXPECT_NE(resp.find("200 OK"), std::string::npos) << resp << pf.output();
       EXPECT_NE(resp.find("hello-through-spdy"), std::string::npos) << resp;
     }
@@ -215,11 +136,11 @@ TEST_F(SpdyE2E, PeapodPortForward) {
 }
 
 TEST_F(SpdyE2E, PeapodPortForwardReportsARefusedPort) {
-  Background pf({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--server", daemon_->server(),
+  BackgroundCommand pf({(fs::path(PEAPOD_BUILD_DIR) / "bin" / "peapod").string(), "--server", daemon_->server(),
                  "port-forward", "spdy", ":8081"});
   std::string port = pf.waitFor(std::regex("Forwarding from 127\\.0\\.0\\.1:(\\d+)"), 30s);
   ASSERT_FALSE(port.empty()) << pf.output();
-  std::string resp = httpGet(std::stoi(port), "/");
+  std::string resp = httpGetLoopback(std::stoi(port), "/");
   EXPECT_EQ(resp, "");
   EXPECT_FALSE(pf.waitFor(std::regex("an error occurred forwarding \\d+ -> 8081"), 15s).empty()) << pf.output();
 }
