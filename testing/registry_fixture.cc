@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "testing/background.h"
 #include "testing/peapod_daemon.h"
 
 namespace peapod::testing {
@@ -38,14 +39,9 @@ int freeLoopbackPort() {
 namespace {
 
 bool canConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
+  int fd = connectLoopback(port);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
 }
 
 }  // namespace
